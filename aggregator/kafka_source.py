@@ -1,0 +1,179 @@
+"""The Kafka side of the aggregator: consumer group ``kota-aggregator``, manual commits.
+
+Offsets are committed by the caller only after the batch's database transaction has
+committed. A rebalance waits for the batch in hand (``batch_lock``) so a revoked
+partition's work is either committed by us or replayed by its next owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.structs import OffsetAndMetadata
+
+from kotacerdas.backoff import retry_until_stopped
+from kotacerdas.settings import KafkaSettings
+
+log = logging.getLogger("kota.aggregator.kafka")
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    group_id: str
+    topics: tuple[str, ...]
+    batch_max_records: int
+    batch_max_wait_ms: int
+    max_poll_interval_ms: int
+    session_timeout_ms: int
+
+
+class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, source: KafkaSource) -> None:
+        self._source = source
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        # Let the batch in hand be written and committed before the partitions move.
+        async with self._source.batch_lock:
+            if revoked:
+                log.info(f"partitions revoked: {len(revoked)}", extra={"event": "revoked"})
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        log.info(f"partitions assigned: {len(assigned)}", extra={"event": "assigned"})
+
+
+class KafkaSource:
+    def __init__(self, settings: KafkaSettings, options: ConsumerOptions) -> None:
+        self._settings = settings
+        self._options = options
+        self._consumer: AIOKafkaConsumer | None = None
+        self.batch_lock = asyncio.Lock()
+        self._positions: dict[tuple[str, int], int] = {}
+        self.healthy = False
+        self.last_error = "not connected yet"
+
+    async def start(self, stop: asyncio.Event) -> bool:
+        """Join the group with capped backoff until it works or ``stop`` is set."""
+        o = self._options
+
+        async def connect() -> AIOKafkaConsumer:
+            consumer = AIOKafkaConsumer(
+                **self._settings.client_options(),
+                group_id=o.group_id,
+                client_id="kota-aggregator",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=o.batch_max_records,
+                max_poll_interval_ms=o.max_poll_interval_ms,
+                session_timeout_ms=o.session_timeout_ms,
+                heartbeat_interval_ms=max(1000, o.session_timeout_ms // 3),
+                fetch_max_bytes=64 * 1024 * 1024,
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+            )
+            try:
+                await consumer.start()
+                consumer.subscribe(list(o.topics), listener=_WaitForBatch(self))
+            except BaseException:
+                await consumer.stop()
+                raise
+            return consumer
+
+        consumer = await retry_until_stopped(
+            stop,
+            connect,
+            (KafkaError, OSError),
+            lambda exc: f"cannot reach Kafka at {self._settings.bootstrap}: {exc}",
+            log,
+            self._set_error,
+        )
+        if consumer is None:
+            return False
+        self._consumer = consumer
+        self.healthy, self.last_error = True, ""
+        return True
+
+    def _set_error(self, problem: str) -> None:
+        self.last_error = problem
+
+    async def poll(self) -> list[Any]:
+        """Records until the batch is full or ``batch_max_wait_ms`` after the first one."""
+        assert self._consumer is not None
+        o = self._options
+        records: list[Any] = []
+        deadline: float | None = None
+        while len(records) < o.batch_max_records:
+            if deadline is None:
+                timeout_ms = o.batch_max_wait_ms
+            else:
+                timeout_ms = int((deadline - time.monotonic()) * 1000)
+                if timeout_ms <= 0:
+                    break
+            try:
+                fetched = await self._consumer.getmany(
+                    timeout_ms=timeout_ms, max_records=o.batch_max_records - len(records)
+                )
+            except KafkaError as exc:
+                self.healthy, self.last_error = False, f"fetch failed: {exc}"
+                raise
+            self.healthy, self.last_error = True, ""
+            for tp, part in fetched.items():
+                records.extend(part)
+                if part:
+                    self._positions[(tp.topic, tp.partition)] = part[-1].offset + 1
+            if not records:
+                break  # idle: give the caller a chance to run periodic work
+            if deadline is None:
+                deadline = time.monotonic() + o.batch_max_wait_ms / 1000
+        return records
+
+    async def commit(self, offsets: dict[tuple[str, int], int]) -> bool:
+        """Commit offsets of a durable batch; False if the group moved on (we replay)."""
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()
+        mine = {
+            TopicPartition(t, p): OffsetAndMetadata(o, "")
+            for (t, p), o in offsets.items()
+            if TopicPartition(t, p) in assigned
+        }
+        if not mine:
+            return False
+        try:
+            await self._consumer.commit(mine)
+            return True
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            log.warning(
+                f"offset commit refused, the next owner replays (idempotent): {exc}",
+                extra={"event": "commit_failed"},
+            )
+            return False
+
+    def pause(self) -> None:
+        if self._consumer is not None:
+            self._consumer.pause(*self._consumer.assignment())
+
+    def resume(self) -> None:
+        if self._consumer is not None:
+            self._consumer.resume(*self._consumer.assignment())
+
+    def lag(self) -> int:
+        """Records between our position and the end of every assigned partition."""
+        if self._consumer is None:
+            return 0
+        total = 0
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            position = self._positions.get((tp.topic, tp.partition))
+            if high is not None and position is not None:
+                total += max(0, high - position)
+        return total
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None

@@ -1,0 +1,176 @@
+"""The aggregator's consume loop: batch → one transaction → commit offsets.
+
+Each cycle:
+  1. poll a batch (bounded by ``batch_max_records`` and ``batch_max_wait_ms``);
+  2. split it (pure): rows per domain, dead letters, next offsets, newest event times;
+  3. write rows, dead letters and the rollup work list in ONE database transaction;
+     while the database is unreachable, pause fetching and retry the same batch with
+     backoff (backpressure; Kafka keeps the data);
+  4. commit the offsets, only now that the rows are durable.
+A crash between 3 and 4 replays the batch; the natural key makes the replay a no-op:
+effectively once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aggregator.batch import split
+from aggregator.kafka_source import ConsumerOptions, KafkaSource
+from aggregator.metrics import AggregatorMetrics
+from aggregator.settings import AggregatorSettings
+from aggregator.store import Store, StoreUnavailable, WriteResult
+from kotacerdas.backoff import Backoff, sleep_or_stop
+from kotacerdas.contract import DOMAINS, Domain
+from kotacerdas.ops_http import OpsServer
+from kotacerdas.topics import DEAD_LETTER, full_name
+
+log = logging.getLogger("kota.aggregator")
+
+# Partition maintenance runs hourly: partitions exist days ahead, so this is slack.
+_MAINTENANCE_INTERVAL_S = 3600.0
+
+
+class AggregatorService:
+    def __init__(self, settings: AggregatorSettings, crash_after_write: bool = False) -> None:
+        self.settings = settings
+        self.metrics = AggregatorMetrics()
+        prefix = settings.kafka.topic_prefix
+        self._reading_topics: dict[str, Domain] = {full_name(prefix, d): d for d in DOMAINS}
+        self._dead_letter_topic = full_name(prefix, DEAD_LETTER)
+        self._source = KafkaSource(
+            settings.kafka,
+            ConsumerOptions(
+                settings.group_id,
+                (*self._reading_topics, self._dead_letter_topic),
+                settings.batch_max_records,
+                settings.batch_max_wait_ms,
+                settings.max_poll_interval_ms,
+                settings.session_timeout_ms,
+            ),
+        )
+        self._store = Store(settings.db.conninfo())
+        self._store_ok = False
+        self._store_error = "not connected yet"
+        # Fault injection for the effectively-once test: exit between DB and offset commit.
+        self._crash_after_write = crash_after_write
+        self.ops: OpsServer | None = None
+
+    def readiness(self) -> tuple[bool, str]:
+        if not self._source.healthy:
+            return False, f"kafka: {self._source.last_error}"
+        if not self._store_ok:
+            return False, f"database: {self._store_error}"
+        return True, "ready"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        s = self.settings
+        self.ops = OpsServer(s.ops_host, s.ops_port, self.metrics.registry, self.readiness)
+        await self.ops.start()
+        await self._store.open()
+        await self._wait_for_store(stop)
+        if not stop.is_set() and await self._source.start(stop):
+            jobs = [asyncio.create_task(self._maintain(stop), name="partitions")]
+            try:
+                await self._consume(stop)
+            finally:
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
+                await self._source.stop()
+        await self._store.close()
+        await self.ops.stop()
+        log.info("aggregator stopped", extra={"event": "stop"})
+
+    async def _wait_for_store(self, stop: asyncio.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            problem = await self._store.ping()
+            if problem is None:
+                self._store_ok, self._store_error = True, ""
+                return
+            self._store_error = f"cannot use the database: {problem}"
+            delay = backoff.next_delay()
+            log.warning(
+                self._store_error, extra={"attempt": backoff.attempt, "delay_s": f"{delay:.1f}"}
+            )
+            await sleep_or_stop(stop, delay)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            records = await self._source.poll()
+            self.metrics.lag.set(self._source.lag())
+            if not records:
+                continue
+            async with self._source.batch_lock:
+                batch = split(
+                    records,
+                    self._reading_topics,
+                    self._dead_letter_topic,
+                    datetime.now(UTC),
+                    timedelta(days=self.settings.retention_days),
+                )
+                started = time.perf_counter()
+                result = await self._write_until_durable(batch, stop)
+                if result is None:
+                    return  # stopping during an outage: nothing committed, Kafka replays
+                self.metrics.write_seconds.observe(time.perf_counter() - started)
+                if self._crash_after_write:
+                    raise SystemExit(17)
+                if not await self._source.commit(batch.offsets):
+                    self.metrics.commit_failures.inc()
+            self._count(len(records), result, batch.letters)
+
+    async def _write_until_durable(self, batch: Any, stop: asyncio.Event) -> WriteResult | None:
+        backoff = Backoff(initial_s=0.5, cap_s=10)
+        paused = False
+        try:
+            while True:
+                try:
+                    result = await self._store.write(batch)
+                    self._store_ok, self._store_error = True, ""
+                    return result
+                except StoreUnavailable as exc:
+                    if self._store_ok:
+                        log.warning(
+                            f"database unavailable, pausing consumption: {exc}",
+                            extra={"event": "db_down"},
+                        )
+                    self._store_ok, self._store_error = False, str(exc)
+                    self.metrics.store_retries.inc()
+                    if not paused:
+                        self._source.pause()
+                        paused = True
+                    if await sleep_or_stop(stop, backoff.next_delay()):
+                        return None
+        finally:
+            if paused:
+                self._source.resume()
+                log.info("database back, consumption resumed", extra={"event": "db_up"})
+
+    def _count(self, records: int, result: WriteResult, letters: list[Any]) -> None:
+        m = self.metrics
+        m.records.inc(records)
+        m.batch_records.observe(records)
+        for domain in DOMAINS:
+            m.inserted.labels(domain).inc(result.inserted[domain])
+            m.duplicates.labels(domain).inc(result.duplicates[domain])
+        for item in letters:
+            m.letters.labels(item.letter.reason.value).inc()
+        for _ in result.poison:
+            m.letters.labels("poison_record").inc()
+        m.ready.set(1 if self.readiness()[0] else 0)
+
+    async def _maintain(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                created = await self._store.maintain_partitions()
+                if created:
+                    log.info(f"created {created} partitions", extra={"event": "partitions"})
+            except StoreUnavailable:
+                pass  # the consume loop reports the outage
+            await sleep_or_stop(stop, _MAINTENANCE_INTERVAL_S)

@@ -1,0 +1,44 @@
+"""Settings of the Kafka→PostgreSQL aggregator (env prefix ``KOTA_AGG_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings
+
+from kotacerdas.settings import (
+    DatabaseSettings,
+    KafkaSettings,
+    RegistrySettings,
+    refuse_placeholder,
+    settings_config,
+)
+
+
+class AggregatorSettings(BaseSettings):
+    model_config = settings_config("KOTA_AGG_")
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+
+    group_id: str = "kota-aggregator"
+    # A batch closes at whichever bound it reaches first.
+    batch_max_records: int = Field(20_000, ge=1, le=1_000_000)
+    batch_max_wait_ms: int = Field(200, ge=1, le=60_000)
+    # Readings older than this are dead-lettered `too_late`: their partitions are gone.
+    retention_days: int = Field(90, ge=1, le=3650)
+    # Event-time lateness: the watermark trails the newest event time by this much.
+    allowed_lateness_s: int = Field(120, ge=0, le=86_400)
+    rollup_interval_s: float = Field(1.0, gt=0, le=3600)
+    indicator_interval_s: float = Field(10.0, gt=0, le=3600)
+    max_poll_interval_ms: int = Field(300_000, ge=10_000)
+    session_timeout_ms: int = Field(10_000, ge=3_000)
+
+    ops_host: str = "127.0.0.1"
+    ops_port: int = Field(29101, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _secrets_are_real(self) -> AggregatorSettings:
+        refuse_placeholder("KOTA_DB_PASSWORD", self.db.password)
+        return self

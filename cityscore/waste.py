@@ -1,0 +1,133 @@
+"""Waste-bin indicators: time to full, overflowing, collection efficiency.
+
+Fill levels are percent of usable volume (canonical ``fill_level``), timestamps are the
+readings' event times. Thresholds are ours (:mod:`cityscore.tables.policy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cityscore import _checks, _series
+from cityscore.errors import InvalidSeries
+from cityscore.tables import policy
+
+__all__ = [
+    "ServiceRequest",
+    "collection_efficiency",
+    "overflowing",
+    "service_requests",
+    "time_to_full",
+]
+
+SERVICE_WINDOW = timedelta(hours=policy.SERVICE_WINDOW_HOURS)
+
+
+def _resets(series: Sequence[tuple[datetime, float]]) -> list[int]:
+    return _series.reset_positions(
+        [level for _, level in series],
+        policy.RESET_DROP_PERCENT_POINTS,
+        policy.RESET_CONFIRM_SAMPLES,
+    )
+
+
+def time_to_full(
+    samples: Sequence[tuple[datetime, float]], full: float = policy.FULL_PERCENT
+) -> timedelta | None:
+    """Predicted time from the newest sample until the bin reaches ``full`` percent.
+
+    1. Samples are validated and sorted; only the newest ``MAX_FILL_SAMPLES`` are used
+       (bounds the O(n²) slope computation).
+    2. Collection resets — a drop of ``RESET_DROP_PERCENT_POINTS`` or more, confirmed by
+       the medians of the neighbouring samples so one glitch cannot fake it — cut the
+       series; only samples from the last reset on describe the current fill.
+    3. The fill rate is the Theil–Sen slope (median of pairwise slopes), so a few noisy
+       readings do not move it; the current level is the fitted line at the newest time.
+
+    Returns ``timedelta(0)`` if the fitted level is already at or above ``full``, and
+    ``None`` when there are fewer than ``MIN_FILL_SAMPLES`` samples since the last
+    reset or the bin is not filling (slope <= 0).
+    """
+    target = _checks.positive("full", full)
+    series = _series.checked(samples)[-policy.MAX_FILL_SAMPLES :]
+    resets = _resets(series)
+    if resets:
+        series = series[resets[-1] :]
+    if len(series) < policy.MIN_FILL_SAMPLES:
+        return None
+    origin = series[0][0]
+    xs = [_series.hours_since(origin, ts) for ts, _ in series]
+    fit = _series.theil_sen(xs, [level for _, level in series])
+    if fit is None or fit[0] <= policy.MIN_FILL_RATE_PERCENT_PER_HOUR:
+        return None
+    slope, intercept = fit
+    remaining = target - (intercept + slope * xs[-1])
+    return timedelta(hours=max(remaining, 0.0) / slope)
+
+
+def overflowing(fill_level: float, threshold: float = policy.OVERFLOW_THRESHOLD_PERCENT) -> bool:
+    """True when the fill level (%) is at or above ``threshold`` (default 90 %, ours)."""
+    level = _checks.non_negative("fill_level", fill_level)
+    return level >= _checks.positive("threshold", threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest:
+    """A bin reached the service threshold at ``needed_at``; emptied at ``emptied_at``."""
+
+    needed_at: datetime
+    emptied_at: datetime | None = None
+
+
+def service_requests(
+    samples: Sequence[tuple[datetime, float]],
+    threshold: float = policy.SERVICE_THRESHOLD_PERCENT,
+) -> list[ServiceRequest]:
+    """Service requests of one bin from its fill series.
+
+    A request opens at the first sample at or above ``threshold`` and closes at the next
+    collection reset (same reset rule as :func:`time_to_full`); a request still open at
+    the end has ``emptied_at=None``.
+    """
+    limit = _checks.positive("threshold", threshold)
+    series = _series.checked(samples)
+    resets = set(_resets(series))
+    requests: list[ServiceRequest] = []
+    opened: datetime | None = None
+    for position, (ts, level) in enumerate(series):
+        if position in resets and opened is not None:
+            requests.append(ServiceRequest(opened, ts))
+            opened = None
+        if opened is None and level >= limit and position not in resets:
+            opened = ts
+    if opened is not None:
+        requests.append(ServiceRequest(opened))
+    return requests
+
+
+def collection_efficiency(
+    requests: Sequence[ServiceRequest], as_of: datetime, window: timedelta = SERVICE_WINDOW
+) -> float | None:
+    """Share (0–1) of due service requests that were emptied within ``window``.
+
+    Definition (ours): a request is *due* once its deadline ``needed_at + window`` has
+    passed at ``as_of``, or once it was emptied; on-time means emptied by the deadline.
+    Requests still inside their window and not yet emptied are left out (not yet
+    judged). We use requests rather than "collected / scheduled rounds" because the
+    registry holds no round schedule, and because it measures what residents see: a
+    full bin that waits. ``None`` when nothing was due — no demand is not 100 %.
+    """
+    if window <= timedelta(0):
+        raise InvalidSeries("window", f"must be positive, got {window!r}")
+    on_time = due = 0
+    for position, request in enumerate(requests):
+        deadline = request.needed_at + window
+        if request.emptied_at is not None and request.emptied_at < request.needed_at:
+            raise InvalidSeries(f"requests[{position}]", "emptied_at is before needed_at")
+        if request.emptied_at is None and deadline > as_of:
+            continue
+        due += 1
+        on_time += request.emptied_at is not None and request.emptied_at <= deadline
+    return on_time / due if due else None

@@ -1,0 +1,280 @@
+"""The MQTT→Kafka bridge: decode, forward, dead-letter, and ack MQTT only after Kafka.
+
+For every MQTT message:
+  1. take an ack slot (in arrival order);
+  2. decode it into readings and rejections (``ingest.formats.decode``);
+  3. hand each reading to Kafka (topic by domain, key = sensor_id) and each rejection
+     to ``kota.deadletter.v1`` with the raw payload;
+  4. when Kafka has acknowledged every record of the message, and every earlier
+     message is acknowledged too, send the MQTT PUBACK.
+A record Kafka fails to acknowledge is re-sent with backoff; its message stays
+unacknowledged meanwhile, so the broker's Receive Maximum holds the senders back
+(backpressure, not loss). A crash anywhere means redelivery: at-least-once into Kafka,
+made effectively-once by the aggregator's natural key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from ingest.ack_window import AckWindow, Slot
+from ingest.dedup import RecentIds
+from ingest.formats import DecodeLimits, decode
+from ingest.kafka_sink import KafkaSink, KafkaUnavailable, OutRecord, ProducerOptions
+from ingest.metrics import IngestMetrics
+from ingest.mqtt_source import InboundMessage, MqttSource, SessionOptions
+from ingest.settings import IngestSettings
+from kotacerdas.backoff import Backoff
+from kotacerdas.ops_http import OpsServer
+from kotacerdas.reasons import ReasonCode
+from kotacerdas.registry import Registry
+from kotacerdas.topics import DEAD_LETTER, full_name
+from kotacerdas.wire import DeadLetter, encode_reading, reading_headers
+
+log = logging.getLogger("kota.ingest")
+
+
+class IngestService:
+    def __init__(self, settings: IngestSettings, registry: Registry) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.metrics = IngestMetrics()
+        self._limits = DecodeLimits(
+            max_payload_bytes=settings.max_payload_bytes,
+            future_skew=timedelta(seconds=settings.future_skew_s),
+            max_age=timedelta(seconds=settings.max_age_s),
+        )
+        self._window = AckWindow()
+        self._recent = RecentIds(settings.dedup_capacity)
+        self._inbox: list[InboundMessage] = []
+        self._wake = asyncio.Event()
+        self._retries: set[asyncio.Task[None]] = set()
+        self._prefix = settings.kafka.topic_prefix
+        self._dead_letter_topic = full_name(self._prefix, DEAD_LETTER)
+        self._sink = KafkaSink(
+            settings.kafka,
+            ProducerOptions(
+                settings.compression,
+                settings.linger_ms,
+                settings.max_batch_bytes,
+                settings.kafka_request_timeout_ms,
+            ),
+        )
+        self._source: MqttSource | None = None
+        self.ops: OpsServer | None = None
+
+    # --- readiness -------------------------------------------------------------------
+    def readiness(self) -> tuple[bool, str]:
+        source_ok = self._source is not None and self._source.connected
+        if not source_ok:
+            why = self._source.last_error if self._source else "starting"
+            return False, f"mqtt: {why}"
+        if not self._sink.healthy:
+            return False, f"kafka: {self._sink.last_error}"
+        return True, "ready"
+
+    # --- lifecycle -------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        s = self.settings
+        self.ops = OpsServer(s.ops_host, s.ops_port, self.metrics.registry, self.readiness)
+        await self.ops.start()
+        log.info("ingest starting", extra={"event": "start", "count": len(self.registry.sensors)})
+        if not await self._sink.start(stop):
+            await self.ops.stop()
+            return
+        self._source = MqttSource(
+            s.mqtt,
+            SessionOptions(
+                s.client_id,
+                s.shared_group,
+                s.topic_filter,
+                s.session_expiry_s,
+                s.receive_maximum,
+            ),
+            self._receive,
+            self._session_lost,
+            self._broker_stat,
+        )
+        tasks = [
+            asyncio.create_task(self._source.run(stop), name="mqtt"),
+            asyncio.create_task(self._sink.probe(stop), name="kafka-probe"),
+            asyncio.create_task(self._process(), name="process"),
+            asyncio.create_task(self._report_gauges(stop), name="gauges"),
+        ]
+        await stop.wait()
+        await self._shutdown(tasks)
+
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
+        """Stop taking messages, let Kafka confirm what it has, ack that, leave cleanly."""
+        assert self._source is not None
+        grace = self.settings.grace_s
+        started = time.monotonic()
+        self._source.pause()
+        tasks[2].cancel()  # the processor: nothing new is handed to Kafka
+        flushed = await self._sink.flush(grace)
+        self._release()
+        for task in self._retries:
+            task.cancel()
+        unacked = len(self._window)
+        await self._source.disconnect()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._sink.stop()
+        if self.ops is not None:
+            await self.ops.stop()
+        log.info(
+            f"ingest stopped in {time.monotonic() - started:.1f} s; "
+            f"{unacked} messages left unacknowledged for redelivery"
+            + ("" if flushed else " (Kafka flush timed out)"),
+            extra={"event": "stop", "count": unacked},
+        )
+
+    # --- MQTT side (callbacks on the loop thread) -----------------------------------
+    def _receive(self, message: InboundMessage) -> None:
+        self._inbox.append(message)
+        self._wake.set()
+
+    def _session_lost(self) -> None:
+        dropped = self._window.clear()
+        if dropped:
+            log.warning(
+                f"broker started a new session; {dropped} in-flight messages will not be acked",
+                extra={"event": "session_lost", "count": dropped},
+            )
+
+    def _broker_stat(self, topic: str, value: bytes) -> None:
+        with contextlib.suppress(ValueError):  # $SYS values are decimal text
+            self.metrics.broker_dropped.set(float(value))
+
+    # --- processing ------------------------------------------------------------------
+    async def _process(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._inbox:
+                batch, self._inbox = self._inbox, []
+                for message in batch:
+                    await self._handle(message)
+
+    async def _handle(self, message: InboundMessage) -> None:
+        self.metrics.received.inc()
+        if message.dup and self._window.holds(message.mid):
+            return  # a redelivery of a message we are still forwarding
+        slot = self._window.open(message.mid)
+        result = decode(
+            message.topic,
+            message.payload,
+            message.received_at,
+            registry=self.registry,
+            limits=self._limits,
+        )
+        if result.ignored:
+            self.metrics.ignored.inc(len(result.ignored))
+        for reading in result.readings:
+            if not message.dup and self._recent.seen_before(reading.msg_id):
+                letter = self._dead_letter(
+                    message,
+                    ReasonCode.DUPLICATE,
+                    f"message id {reading.msg_id} was already received",
+                    msg_id=reading.msg_id,
+                )
+                await self._send(slot, letter, ReasonCode.DUPLICATE.value)
+                continue
+            record = OutRecord(
+                f"{self._prefix}.{reading.domain}.v1",
+                reading.sensor_id.encode(),
+                encode_reading(reading),
+                reading_headers(reading.source_format, message.received_at),
+            )
+            await self._send(slot, record, reading.domain)
+        for rejection in result.rejections:
+            letter = self._dead_letter(
+                message, rejection.reason, rejection.message, rejection.field, rejection.cause
+            )
+            await self._send(slot, letter, rejection.reason.value)
+        slot.sealed = True
+        self._release()
+
+    def _dead_letter(
+        self,
+        message: InboundMessage,
+        reason: ReasonCode,
+        text: str,
+        field: str | None = None,
+        cause: ReasonCode | None = None,
+        msg_id: str | None = None,
+    ) -> OutRecord:
+        letter = DeadLetter(
+            reason=reason,
+            message=text,
+            payload=message.payload,
+            mqtt_topic=message.topic,
+            received_at=message.received_at,
+            source="ingest",
+            field=field,
+            cause=cause,
+            msg_id=msg_id,
+        )
+        sensor = message.topic.rsplit("/", 1)[-1]
+        return OutRecord(
+            self._dead_letter_topic, sensor.encode(), message.payload, letter.headers()
+        )
+
+    async def _send(self, slot: Slot, record: OutRecord, label: str) -> None:
+        slot.pending += 1
+        backoff = Backoff(initial_s=0.5, cap_s=10)
+        while True:
+            try:
+                future = await self._sink.submit(record)
+                break
+            except KafkaUnavailable:
+                self.metrics.kafka_retries.inc()
+                await asyncio.sleep(backoff.next_delay())
+        future.add_done_callback(partial(self._delivered, slot, record, label, time.perf_counter()))
+
+    def _delivered(
+        self, slot: Slot, record: OutRecord, label: str, started: float, future: asyncio.Future[Any]
+    ) -> None:
+        error = None if future.cancelled() else future.exception()
+        if future.cancelled() or error is not None:
+            self._sink.note_failure(error or asyncio.CancelledError())
+            self.metrics.kafka_retries.inc()
+            task = asyncio.create_task(self._resend(slot, record, label))
+            self._retries.add(task)
+            task.add_done_callback(self._retries.discard)
+            return
+        self._sink.note_success()
+        self.metrics.kafka_send_seconds.observe(time.perf_counter() - started)
+        if record.topic == self._dead_letter_topic:
+            self.metrics.dead_letters.labels(label).inc()
+        else:
+            self.metrics.forwarded.labels(label).inc()
+        slot.pending -= 1
+        if slot.done:
+            self._release()
+
+    async def _resend(self, slot: Slot, record: OutRecord, label: str) -> None:
+        await asyncio.sleep(0.5)
+        slot.pending -= 1  # _send counts it again
+        await self._send(slot, record, label)
+
+    def _release(self) -> None:
+        if self._source is None:
+            return
+        for mid in self._window.pop_ready():
+            self._source.ack(mid)
+
+    async def _report_gauges(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.metrics.in_flight.set(len(self._window))
+            self.metrics.ready.set(1 if self.readiness()[0] else 0)
+            if self._source is not None:
+                self.metrics.mqtt_reconnects.set(self._source.reconnects)
+            await asyncio.sleep(1)

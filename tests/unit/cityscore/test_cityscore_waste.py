@@ -1,0 +1,142 @@
+"""Waste: time to full (resets, noise), overflowing, service requests, efficiency."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from cityscore_support import PROPERTY, T0, fill_series
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cityscore import waste
+from cityscore.errors import InvalidSeries, InvalidValue
+
+H = timedelta(hours=1)
+
+
+def test_linear_fill() -> None:
+    # 10 % + 5 %/h, newest 45 %: 55 points left at 5 %/h = 11 h
+    assert waste.time_to_full(fill_series([10 + 5 * i for i in range(8)])) == 11 * H
+
+
+def test_uses_only_samples_after_the_last_collection_reset() -> None:
+    samples = fill_series([40, 60, 80, 95, 5, 10, 15, 20])
+    assert waste.time_to_full(samples) == 16 * H
+
+
+def test_robust_to_noisy_readings() -> None:
+    levels = [10.0 + 5 * i for i in range(12)]
+    levels[4] = 97.0  # lid open: ultrasonic spike
+    levels[8] = 0.0  # glitch low, back to normal next sample: not a reset
+    remaining = waste.time_to_full(fill_series(levels))
+    assert remaining is not None
+    # the fit ignores both: 5 %/h, newest fitted level 65 % -> 7 h
+    assert remaining == pytest.approx(7 * H, abs=timedelta(minutes=1))
+
+
+def test_custom_full_level_and_already_full() -> None:
+    assert waste.time_to_full(fill_series([50, 60, 70]), full=80) == 1 * H
+    assert waste.time_to_full(fill_series([80, 90, 100])) == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        [50.0, 50.0, 50.0, 50.0],  # not filling
+        [60.0, 55.0, 50.0],  # emptying slowly (compaction)
+        [10.0, 20.0],  # too few samples
+        [70.0, 80.0, 90.0, 5.0, 10.0],  # too few since the reset
+        [],
+    ],
+)
+def test_none_when_not_filling_or_too_few_samples(levels: list[float]) -> None:
+    assert waste.time_to_full(fill_series(levels)) is None
+
+
+def test_order_of_samples_does_not_matter() -> None:
+    samples = fill_series([10, 15, 20, 25, 30])
+    assert waste.time_to_full(list(reversed(samples))) == waste.time_to_full(samples)
+
+
+def test_sample_count_is_bounded() -> None:
+    samples = fill_series([(i % 50) * 2.0 for i in range(500)], step=timedelta(minutes=10))
+    assert waste.time_to_full(samples) is not None
+
+
+def test_bad_samples() -> None:
+    naive = datetime(2026, 1, 1)
+    with pytest.raises(InvalidSeries, match="aware and naive"):
+        waste.time_to_full([(T0, 10.0), (naive, 20.0), (T0 + H, 30.0)])
+    with pytest.raises(InvalidValue, match="negative"):
+        waste.time_to_full(fill_series([10.0, -5.0, 20.0]))
+    with pytest.raises(InvalidSeries, match="pair"):
+        waste.time_to_full([(T0, 10.0, 1)])  # type: ignore[list-item]
+    with pytest.raises(InvalidValue, match="full"):
+        waste.time_to_full(fill_series([1, 2, 3]), full=0)
+
+
+def test_overflowing() -> None:
+    assert not waste.overflowing(89.9)
+    assert waste.overflowing(90.0)
+    assert waste.overflowing(75.0, threshold=75.0)
+    with pytest.raises(InvalidValue):
+        waste.overflowing(float("nan"))
+
+
+def test_service_requests_from_a_fill_series() -> None:
+    samples = fill_series([50, 70, 85, 90, 95, 5, 20, 60, 82])
+    assert waste.service_requests(samples) == [
+        waste.ServiceRequest(T0 + 2 * H, T0 + 5 * H),
+        waste.ServiceRequest(T0 + 8 * H, None),
+    ]
+
+
+def test_collection_efficiency() -> None:
+    as_of = T0 + 100 * H
+    requests = [
+        waste.ServiceRequest(T0, T0 + 2 * H),  # on time
+        waste.ServiceRequest(T0, T0 + 30 * H),  # late
+        waste.ServiceRequest(T0, None),  # missed, deadline passed
+        waste.ServiceRequest(as_of - H, None),  # pending: not yet judged
+        waste.ServiceRequest(as_of - H, as_of),  # emptied early: on time
+    ]
+    assert waste.collection_efficiency(requests, as_of) == pytest.approx(2 / 4)
+    assert waste.collection_efficiency([], as_of) is None
+    assert waste.collection_efficiency(requests[3:4], as_of) is None
+
+
+def test_collection_efficiency_bad_input() -> None:
+    with pytest.raises(InvalidSeries, match="before needed_at"):
+        waste.collection_efficiency([waste.ServiceRequest(T0, T0 - H)], T0)
+    with pytest.raises(InvalidSeries, match="window"):
+        waste.collection_efficiency([], T0, window=timedelta(0))
+
+
+@PROPERTY
+@given(
+    start=st.floats(0, 60),
+    rate=st.floats(0.5, 20),
+    count=st.integers(3, 40),
+    full=st.floats(70, 100),
+)
+def test_linear_series_prediction(start: float, rate: float, count: int, full: float) -> None:
+    levels = [start + rate * i for i in range(count)]
+    remaining = waste.time_to_full(fill_series(levels), full=full)
+    expected = max(full - levels[-1], 0.0) / rate
+    assert remaining is not None
+    assert remaining / H == pytest.approx(expected, abs=1e-6)
+
+
+@PROPERTY
+@given(st.lists(st.floats(0, 100), min_size=2, max_size=20), st.data())
+def test_collection_efficiency_is_a_share(offsets: list[float], data: st.DataObject) -> None:
+    requests = [
+        waste.ServiceRequest(
+            T0 + h * H,
+            data.draw(st.one_of(st.none(), st.just(T0 + (h + data.draw(st.floats(0, 48))) * H))),
+        )
+        for h in offsets
+    ]
+    result = waste.collection_efficiency(requests, T0 + 200 * H)
+    assert result is None or 0.0 <= result <= 1.0
