@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "ingest.cli",
     "simulators.cli",
     "kotacerdas.registry_cli",
+    "kotacerdas.topics_cli",
     "kotacerdas.top",
     "kotacerdas.bench_cli",
     "kotacerdas.dashboards_cli",

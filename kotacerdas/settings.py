@@ -80,6 +80,8 @@ class KafkaSettings(BaseSettings):
     sasl_password: SecretStr | None = None
     ca_file: Path | None = None
     partitions: int = Field(6, ge=1, le=1000)
+    # 1 on the single-node local stack; 3 on a real cluster (min.insync.replicas 2).
+    replication_factor: int = Field(1, ge=1, le=5)
     topic_prefix: str = "kota"
 
     @model_validator(mode="after")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
 from kotacerdas.contract import DOMAINS, Domain
+from kotacerdas.errors import UserFacingError
 
 DEAD_LETTER = "deadletter"
 ALERTS = "alerts"
+
+if TYPE_CHECKING:
+    from kotacerdas.settings import KafkaSettings
 
 _DAY_MS = 86_400_000
 
@@ -33,3 +39,31 @@ def full_name(prefix: str, name: str) -> str:
 
 def reading_topic(prefix: str, domain: Domain) -> str:
     return full_name(prefix, domain)
+
+
+class TopicsError(UserFacingError):
+    pass
+
+
+async def ensure_topics(settings: KafkaSettings) -> list[str]:
+    """Create the pipeline's topics that do not exist yet; return the names created."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import KafkaError
+
+    admin = AIOKafkaAdminClient(**settings.client_options())
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(full_name(settings.topic_prefix, s.name), settings.partitions,
+                     settings.replication_factor, topic_configs=s.config)
+            for s in TOPIC_SPECS
+            if full_name(settings.topic_prefix, s.name) not in existing
+        ]
+        if wanted:
+            await admin.create_topics(wanted)
+        return [t.name for t in wanted]
+    except KafkaError as exc:
+        raise TopicsError(f"creating Kafka topics on {settings.bootstrap} failed: {exc}") from None
+    finally:
+        await admin.close()

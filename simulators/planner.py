@@ -154,6 +154,7 @@ class _SensorRun:
     silent_left: int = 0
     malformed_count: int = 0
     events: tuple[ScenarioEvent, ...] = ()
+    overtaken: list[PlanItem] = field(default_factory=list)  # out_of_order, sent after the next
 
 
 def plan(
@@ -186,6 +187,8 @@ def plan(
                 heapq.heappush(held, (release, tiebreak, item))
     while held:
         yield heapq.heappop(held)[2]
+    for run in runs:  # never overtaken because the plan ended first
+        yield from run.overtaken
 
 
 def _start(spec: PlanSpec, sensor: Sensor, registry: Registry) -> _SensorRun:
@@ -353,12 +356,14 @@ def _reading(
     if fault == "duplicate":  # the first copy is the genuine reading
         truth["fault"] = None
     item = PlanItem(run.topic, payload, truth)
-    if fault == "out_of_order":  # overtaken by the next reading of the same sensor
-        yield item, epoch + run.interval + 0.5
+    if fault == "out_of_order":  # overtaken by the next reading the sensor sends
+        run.overtaken.append(item)
     elif fault == "late":  # buffered on the device, beyond the aggregator's 2-min lateness
         yield item, epoch + rng.randint(180, 1800) + 0.5
     else:
         yield item, None
+        while run.overtaken:
+            yield run.overtaken.pop(0), None
     if fault == "duplicate":
         copy = {**truth, "valid": False, "fault": "duplicate", "expected_reason": "duplicate",
                 "duplicate_of": msg_id, "metrics": None}

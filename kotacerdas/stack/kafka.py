@@ -14,6 +14,7 @@ from string import Template
 
 from kotacerdas.stack.procs import ServiceError, is_alive, read_pid, spawn, tail
 from kotacerdas.stack.settings import DEPLOY_DIR
+from kotacerdas.topics import TopicsError
 
 POM = DEPLOY_DIR / "kafka" / "pom.xml"
 _MAIN_CLASS = "kafka.Kafka"
@@ -159,31 +160,12 @@ def is_ready(bootstrap: str) -> bool:
     return asyncio.run(_metadata_ok(bootstrap))
 
 
-async def _ensure_topics(bootstrap: str, prefix: str, partitions: int) -> list[str]:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    from kotacerdas.topics import TOPIC_SPECS, full_name
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(full_name(prefix, s.name), partitions, 1, topic_configs=s.config)
-            for s in TOPIC_SPECS
-            if full_name(prefix, s.name) not in existing
-        ]
-        if wanted:
-            await admin.create_topics(wanted)
-        return [t.name for t in wanted]
-    finally:
-        await admin.close()
-
-
 def ensure_topics(bootstrap: str, prefix: str, partitions: int) -> list[str]:
-    from aiokafka.errors import KafkaError
+    from kotacerdas.settings import KafkaSettings
+    from kotacerdas.topics import ensure_topics as ensure
 
+    settings = KafkaSettings(bootstrap=bootstrap, topic_prefix=prefix, partitions=partitions)
     try:
-        return asyncio.run(_ensure_topics(bootstrap, prefix, partitions))
-    except KafkaError as exc:
-        raise ServiceError(f"creating Kafka topics on {bootstrap} failed: {exc}") from None
+        return asyncio.run(ensure(settings))
+    except TopicsError as exc:
+        raise ServiceError(str(exc)) from None

@@ -30,6 +30,7 @@ Progress = Callable[[str], None]
 # The secrets the stack generates once and keeps in its state folder.
 _SECRET_NAMES = (
     "KOTA_MQTT_PASSWORD",
+    "KOTA_GATEWAY_PASSWORD",
     "KOTA_SENSOR_SECRET",
     "KOTA_DB_PASSWORD",
     "KOTA_READER_DB_PASSWORD",
@@ -109,6 +110,7 @@ class LocalStack:
             tools.mosquitto_passwd,
             self.mqtt.passwd,
             env["KOTA_MQTT_PASSWORD"],
+            env["KOTA_GATEWAY_PASSWORD"],
             env["KOTA_SENSOR_SECRET"],
             self._registry_for_broker(),
         )

@@ -15,6 +15,7 @@ from kotacerdas.stack.procs import ServiceError, is_alive, port_accepts, read_pi
 from kotacerdas.stack.settings import DEPLOY_DIR
 
 INGEST_USER = "kota-ingest"
+GATEWAY_USER = "kota-gateway"
 _BROKER_USER = "mosquitto"  # Debian's package creates it; root drops to it on start
 
 
@@ -59,16 +60,17 @@ def write_password_file(
     mosquitto_passwd: Path,
     target: Path,
     ingest_password: str,
+    gateway_password: str,
     fleet_secret: str,
     registry: Registry,
 ) -> int:
-    """Hash one entry per sensor plus the bridge user; returns the number of users.
+    """Hash one entry per sensor plus the bridge and gateway users; returns the count.
 
     The plain file is hashed in place by Mosquitto's own tool (PBKDF2-SHA512), so we
     never implement the broker's hash format ourselves.
     """
     plain = target.with_suffix(".tmp")
-    lines = [f"{INGEST_USER}:{ingest_password}"]
+    lines = [f"{INGEST_USER}:{ingest_password}", f"{GATEWAY_USER}:{gateway_password}"]
     lines += [f"{sid}:{sensor_password(fleet_secret, sid)}" for sid in sorted(registry.sensors)]
     plain.write_text("\n".join(lines) + "\n")
     plain.chmod(0o600)
