@@ -41,7 +41,10 @@ from simulators.config import SimulationConfig, parse_faults, parse_formats  # n
 from simulators.runner import run  # noqa: E402
 
 SECRET = "bench-secret"
-FAULTS = "duplicate=0.01,out_of_order=0.02,late=0.01,malformed=0.005,stuck=0.001,dropout=0.002,clock_skew=0.001"
+FAULTS = (
+    "duplicate=0.01,out_of_order=0.02,late=0.01,malformed=0.005,"
+    "stuck=0.001,dropout=0.002,clock_skew=0.001"
+)
 FORMATS = "native=0.6,senml=0.25,ngsi=0.15"
 SUBSCRIBER = textwrap.dedent("""
     import sys, time, paho.mqtt.client as mqtt
@@ -65,8 +68,10 @@ def free_port() -> int:
 
 def start_mosquitto(workdir: Path, port: int, sensor_ids: list[str]) -> subprocess.Popen[bytes]:
     passwd = workdir / "passwd"
-    passwd.write_text("".join(f"{sid}:{sensor_password(SECRET, sid)}\n" for sid in sensor_ids)
-                      + "bench-sub:bench-sub-pass\n")
+    passwd.write_text(
+        "".join(f"{sid}:{sensor_password(SECRET, sid)}\n" for sid in sensor_ids)
+        + "bench-sub:bench-sub-pass\n"
+    )
     subprocess.run(["mosquitto_passwd", "-U", str(passwd)], check=True)
     (workdir / "acl").write_text("user bench-sub\ntopic read kota/#\n\npattern write kota/+/+/%u\n")
     conf = workdir / "mosquitto.conf"
@@ -107,8 +112,10 @@ def bare_paho_floor(port: int, sensor_id: str, n: int, protocol: int) -> float:
     while not c.is_connected():
         c.loop(0.1)
     topic = f"kota/jakarta/air/{sensor_id}"
-    payload = (b'{"v":1,"sensor_id":"' + sensor_id.encode() + b'","ts":"2026-11-28T08:00:00+07:00",'
-               b'"seq":1,"msg_id":"x","metrics":{"pm25":35.2,"pm10":51.0}}')
+    payload = (
+        b'{"v":1,"sensor_id":"' + sensor_id.encode() + b'","ts":"2026-11-28T08:00:00+07:00",'
+        b'"seq":1,"msg_id":"x","metrics":{"pm25":35.2,"pm10":51.0}}'
+    )
     sock = c.socket()
     started = time.perf_counter()
     for i in range(n):
@@ -129,18 +136,31 @@ def bare_paho_floor(port: int, sensor_id: str, n: int, protocol: int) -> float:
     return n / elapsed
 
 
-def simulate(port: int, rate: float, seconds: float, protocol: int, truth: Path | None,
-             processes: int = 1) -> dict[str, float]:
+def simulate(
+    port: int, rate: float, seconds: float, protocol: int, truth: Path | None, processes: int = 1
+) -> dict[str, float]:
     config = SimulationConfig(
-        cities=("jakarta", "makassar", "banyuwangi", "sumedang"), rate=rate, duration_s=seconds,
-        seed=7, faults=parse_faults(FAULTS), formats=parse_formats(FORMATS),
-        truth_path=truth, mqtt_port=port, mqtt_protocol=protocol, fleet_secret=SECRET,
-        quiet=True, processes=processes,
+        cities=("jakarta", "makassar", "banyuwangi", "sumedang"),
+        rate=rate,
+        duration_s=seconds,
+        seed=7,
+        faults=parse_faults(FAULTS),
+        formats=parse_formats(FORMATS),
+        truth_path=truth,
+        mqtt_port=port,
+        mqtt_protocol=protocol,
+        fleet_secret=SECRET,
+        quiet=True,
+        processes=processes,
     )
     report = run(config)
-    return {"sent": report.sent, "acked": report.acked, "unacked": report.unacked,
-            "achieved_rate": round(report.achieved_rate, 1),
-            "send_elapsed_s": round(report.send_elapsed_s, 2)}
+    return {
+        "sent": report.sent,
+        "acked": report.acked,
+        "unacked": report.unacked,
+        "achieved_rate": round(report.achieved_rate, 1),
+        "send_elapsed_s": round(report.send_elapsed_s, 2),
+    }
 
 
 def main() -> None:
@@ -162,10 +182,17 @@ def main() -> None:
     try:
         time.sleep(1.0)
         for _ in range(args.rounds):
-            floors.append(round(bare_paho_floor(port, "jkt-air-0001", int(30_000 * args.seconds / 4),
-                                                args.protocol), 1))
-            ceilings.append(simulate(port, 60_000, args.seconds, args.protocol,
-                                     workdir / "truth.jsonl"))
+            floors.append(
+                round(
+                    bare_paho_floor(
+                        port, "jkt-air-0001", int(30_000 * args.seconds / 4), args.protocol
+                    ),
+                    1,
+                )
+            )
+            ceilings.append(
+                simulate(port, 60_000, args.seconds, args.protocol, workdir / "truth.jsonl")
+            )
         held.append(simulate(port, args.target, args.seconds, args.protocol, workdir / "t2.jsonl"))
     finally:
         sub.terminate()
@@ -178,40 +205,62 @@ def main() -> None:
     result = {
         "benchmark": "simulator QoS 1 publish rate, one process",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "loadavg_before": [round(x, 2) for x in load_before],
-                    "loadavg_after": [round(x, 2) for x in load_after]},
-        "setup": {"sensors": len(registry.sensors), "connections": len(registry.sensors),
-                  "mqtt_protocol": args.protocol, "faults": FAULTS, "formats": FORMATS,
-                  "truth_file": True, "seconds_per_run": args.seconds,
-                  "subscriber": "bare paho, QoS 0, kota/#"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after],
+        },
+        "setup": {
+            "sensors": len(registry.sensors),
+            "connections": len(registry.sensors),
+            "mqtt_protocol": args.protocol,
+            "faults": FAULTS,
+            "formats": FORMATS,
+            "truth_file": True,
+            "seconds_per_run": args.seconds,
+            "subscriber": "bare paho, QoS 0, kota/#",
+        },
         "bare_paho_floor_msgs_s": floors,
         "simulator_ceiling_runs": ceilings,
         "simulator_ceiling_best_msgs_s": best,
         "simulator_ceiling_median_msgs_s": statistics.median(c["achieved_rate"] for c in ceilings),
-        "rate_hold": {"target": args.target, **held[0],
-                      "error_pct": round(100 * (held[0]["achieved_rate"] - args.target) / args.target, 2)},
+        "rate_hold": {
+            "target": args.target,
+            **held[0],
+            "error_pct": round(100 * (held[0]["achieved_rate"] - args.target) / args.target, 2),
+        },
         "target_msgs_s": 15_000,
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "simulator.json").write_text(json.dumps(result, indent=2) + "\n")
     md = [
-        "# Simulator publish rate (QoS 1, one process)", "",
+        "# Simulator publish rate (QoS 1, one process)",
+        "",
         f"Measured {result['when']} on {os.cpu_count()} CPUs shared with other work "
-        f"(load average before {load_before[0]:.2f}, after {load_after[0]:.2f}). Private Mosquitto, "
+        f"(load average before {load_before[0]:.2f}, after {load_after[0]:.2f}). "
+        "Private Mosquitto, "
         f"{len(registry.sensors)} sensors = {len(registry.sensors)} MQTT connections, MQTT "
         f"{'5' if args.protocol == 5 else '3.1.1'}, full fault and format mix, truth file on, bare "
-        "paho subscriber draining.", "",
-        "| run | msgs/s |", "|---|---|",
-        *[f"| bare paho publisher floor (1 connection, no payload work) #{i + 1} | {f:,.0f} |"
-          for i, f in enumerate(floors)],
-        *[f"| simulator ceiling (rate 60 000 requested) #{i + 1} | {c['achieved_rate']:,.0f} |"
-          for i, c in enumerate(ceilings)],
+        "paho subscriber draining.",
+        "",
+        "| run | msgs/s |",
+        "|---|---|",
+        *[
+            f"| bare paho publisher floor (1 connection, no payload work) #{i + 1} | {f:,.0f} |"
+            for i, f in enumerate(floors)
+        ],
+        *[
+            f"| simulator ceiling (rate 60 000 requested) #{i + 1} | {c['achieved_rate']:,.0f} |"
+            for i, c in enumerate(ceilings)
+        ],
         f"| simulator at target {args.target:,.0f}/s | {held[0]['achieved_rate']:,.0f} "
-        f"({result['rate_hold']['error_pct']:+.2f} %) |", "",
+        f"({result['rate_hold']['error_pct']:+.2f} %) |",
+        "",
         f"Target: ≥ 15 000 msgs/s from one process. All runs: unacked = "
-        f"{sum(c['unacked'] for c in ceilings) + held[0]['unacked']}.", "",
+        f"{sum(c['unacked'] for c in ceilings) + held[0]['unacked']}.",
+        "",
     ]
     (out / "simulator.md").write_text("\n".join(md))
     print("\n".join(md))

@@ -30,7 +30,11 @@ from simulators.diurnal import (
 # Annual-mean PM2.5 (µg/m³) order of magnitude per city; Jakarta's stations report ~35–45 [U].
 PM25_BASE: Final = {"jakarta": 38.0, "makassar": 20.0, "banyuwangi": 14.0, "sumedang": 17.0}
 LAND_USE_FACTOR: Final = {
-    "industrial": 1.3, "commercial": 1.15, "mixed": 1.1, "residential": 1.0, "rural": 0.75,
+    "industrial": 1.3,
+    "commercial": 1.15,
+    "mixed": 1.1,
+    "residential": 1.0,
+    "rural": 0.75,
 }
 # Extra PM2.5 (µg/m³) at the height of a haze episode: 150.4–250.4 is ISPU "sangat tidak
 # sehat", above 250.4 "berbahaya" (Permen LHK P.14/2020, STANDARDS.md §1.2).

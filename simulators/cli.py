@@ -32,7 +32,8 @@ than their nominal interval instead.
 
 example:
   kotacerdas simulate --cities jakarta,makassar --rate 5000 --duration 10m --seed 7 \\
-    --faults duplicate=0.01,out_of_order=0.02,late=0.01,malformed=0.005,stuck=0.001,dropout=0.002,clock_skew=0.001 \\
+    --faults duplicate=0.01,out_of_order=0.02,late=0.01,malformed=0.005,\
+stuck=0.001,dropout=0.002,clock_skew=0.001 \\
     --formats native=0.6,senml=0.25,ngsi=0.15 --truth truth.jsonl
 """
 
@@ -47,45 +48,100 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--cities", default=defaults.cities,
-        help="comma-separated city slugs from the registry (default: %(default)s; env KOTA_SIM_CITIES)")
-    add("--rate", type=float, default=defaults.rate,
-        help="messages per second for the whole run, all processes (default: %(default)s)")
-    add("--duration", default=f"{defaults.duration_s:g}s",
-        help="how long to publish: 90, 90s, 10m, 2h (default: %(default)s)")
-    add("--seed", type=int, default=defaults.seed,
-        help="random seed; the same seed gives the same messages (default: %(default)s)")
-    add("--faults", default=defaults.faults,
-        help="fault fractions NAME=F,… with NAME in " + ", ".join(FAULTS) + " (default: none)")
-    add("--formats", default=defaults.formats,
-        help="payload format shares NAME=F,… with NAME in " + ", ".join(FORMATS)
-        + " (default: %(default)s)")
-    add("--scenario", action="append", default=[], metavar="NAME",
-        help="inject a scenario (repeatable): " + ", ".join(SCENARIOS))
-    add("--truth", type=Path, default=None, metavar="FILE",
+    add(
+        "--cities",
+        default=defaults.cities,
+        help="comma-separated city slugs from the registry "
+        "(default: %(default)s; env KOTA_SIM_CITIES)",
+    )
+    add(
+        "--rate",
+        type=float,
+        default=defaults.rate,
+        help="messages per second for the whole run, all processes (default: %(default)s)",
+    )
+    add(
+        "--duration",
+        default=f"{defaults.duration_s:g}s",
+        help="how long to publish: 90, 90s, 10m, 2h (default: %(default)s)",
+    )
+    add(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="random seed; the same seed gives the same messages (default: %(default)s)",
+    )
+    add(
+        "--faults",
+        default=defaults.faults,
+        help="fault fractions NAME=F,… with NAME in " + ", ".join(FAULTS) + " (default: none)",
+    )
+    add(
+        "--formats",
+        default=defaults.formats,
+        help="payload format shares NAME=F,… with NAME in "
+        + ", ".join(FORMATS)
+        + " (default: %(default)s)",
+    )
+    add(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="inject a scenario (repeatable): " + ", ".join(SCENARIOS),
+    )
+    add(
+        "--truth",
+        type=Path,
+        default=None,
+        metavar="FILE",
         help="write the ground truth (JSON Lines: every message, its validity, fault and "
-             "expected dead-letter reason; gaps; scenarios) to FILE")
-    add("--start", default=None, metavar="ISO8601",
+        "expected dead-letter reason; gaps; scenarios) to FILE",
+    )
+    add(
+        "--start",
+        default=None,
+        metavar="ISO8601",
         help="simulated start time with offset, e.g. 2026-11-28T00:00:00+07:00 "
-             "(default: now minus the simulated span)")
-    add("--scale", type=float, default=defaults.scale,
+        "(default: now minus the simulated span)",
+    )
+    add(
+        "--scale",
+        type=float,
+        default=defaults.scale,
         help="registry scale: multiplies per-district sensor counts; must match the "
-             "registry the broker's password file and ingest were built from (default: %(default)s)")
-    add("--processes", type=int, default=defaults.processes,
-        help="worker processes, each owning every N-th sensor (default: %(default)s)")
-    add("--inflight", type=int, default=defaults.inflight_per_client,
-        help="max unacknowledged QoS 1 publishes per sensor connection (default: %(default)s)")
+        "registry the broker's password file and ingest were built from (default: %(default)s)",
+    )
+    add(
+        "--processes",
+        type=int,
+        default=defaults.processes,
+        help="worker processes, each owning every N-th sensor (default: %(default)s)",
+    )
+    add(
+        "--inflight",
+        type=int,
+        default=defaults.inflight_per_client,
+        help="max unacknowledged QoS 1 publishes per sensor connection (default: %(default)s)",
+    )
     add("--mqtt-host", default=None, help="broker host (default: KOTA_MQTT_HOST or 127.0.0.1)")
-    add("--mqtt-port", type=int, default=None, help="broker port (default: KOTA_MQTT_PORT or 21883)")
-    add("--mqtt-protocol", type=int, choices=(4, 5), default=defaults.mqtt_protocol,
-        help="MQTT protocol: 5 (default) or 4 = 3.1.1")
+    add(
+        "--mqtt-port", type=int, default=None, help="broker port (default: KOTA_MQTT_PORT or 21883)"
+    )
+    add(
+        "--mqtt-protocol",
+        type=int,
+        choices=(4, 5),
+        default=defaults.mqtt_protocol,
+        help="MQTT protocol: 5 (default) or 4 = 3.1.1",
+    )
     add("--quiet", action="store_true", help="no live status line (tests)")
     parser.set_defaults(handler=handle)
 
 
 def config_from_args(args: argparse.Namespace) -> SimulationConfig:
     defaults = SimulatorSettings()
-    mqtt = MqttSettings()
+    mqtt = MqttSettings()  # type: ignore[call-arg]  # fields come from KOTA_MQTT_* env
     secret = FleetSecretSettings().sensor_secret.get_secret_value()
     if not secret:
         raise UserFacingError(
@@ -110,15 +166,27 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         if start.tzinfo is None:
             raise UserFacingError(f"--start {args.start!r} needs a UTC offset, e.g. +07:00")
     return SimulationConfig(
-        cities=cities, rate=args.rate, duration_s=parse_duration(args.duration),
-        seed=args.seed, faults=parse_faults(args.faults), formats=parse_formats(args.formats),
-        scenarios=parse_scenarios(args.scenario), start=start, scale=args.scale,
-        truth_path=args.truth, processes=args.processes, inflight_per_client=args.inflight,
+        cities=cities,
+        rate=args.rate,
+        duration_s=parse_duration(args.duration),
+        seed=args.seed,
+        faults=parse_faults(args.faults),
+        formats=parse_formats(args.formats),
+        scenarios=parse_scenarios(args.scenario),
+        start=start,
+        scale=args.scale,
+        truth_path=args.truth,
+        processes=args.processes,
+        inflight_per_client=args.inflight,
         max_span_s=defaults.max_span_s,
-        mqtt_host=args.mqtt_host or mqtt.host, mqtt_port=args.mqtt_port or mqtt.port,
-        mqtt_protocol=args.mqtt_protocol, fleet_secret=secret,
-        connect_timeout_s=defaults.connect_timeout_s, drain_timeout_s=defaults.drain_timeout_s,
-        status_interval_s=defaults.status_interval_s, quiet=args.quiet,
+        mqtt_host=args.mqtt_host or mqtt.host,
+        mqtt_port=args.mqtt_port or mqtt.port,
+        mqtt_protocol=args.mqtt_protocol,
+        fleet_secret=secret,
+        connect_timeout_s=defaults.connect_timeout_s,
+        drain_timeout_s=defaults.drain_timeout_s,
+        status_interval_s=defaults.status_interval_s,
+        quiet=args.quiet,
     )
 
 
@@ -129,7 +197,9 @@ def handle(args: argparse.Namespace) -> int:
     if report.interrupted:
         return 130
     if report.unacked:
-        print(f"kotacerdas simulate: {report.unacked} publishes were never acknowledged",
-              file=sys.stderr)
+        print(
+            f"kotacerdas simulate: {report.unacked} publishes were never acknowledged",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -28,7 +28,13 @@ from typing import Final
 from kotacerdas.errors import UserFacingError
 
 FAULTS: Final = (
-    "duplicate", "out_of_order", "late", "malformed", "stuck", "dropout", "clock_skew",
+    "duplicate",
+    "out_of_order",
+    "late",
+    "malformed",
+    "stuck",
+    "dropout",
+    "clock_skew",
 )
 # Payload formats a message may be sent in. "ngsi" spreads over the four NGSI variants.
 FORMATS: Final = ("native", "senml", "ngsi", "ngsi-ld", "ngsi-v2")
@@ -48,7 +54,7 @@ def parse_duration(text: str) -> float:
     return float(match.group(1)) * _UNIT_S[match.group(2)]
 
 
-def parse_mix(text: str, allowed: Sequence[str], flag: str) -> dict[str, float]:
+def parse_mix(text: str, allowed: Sequence[str], flag: str, upper: float = 1.0) -> dict[str, float]:
     """``"duplicate=0.01,late=0.02"`` → {"duplicate": 0.01, "late": 0.02}; names the bad token."""
     mix: dict[str, float] = {}
     for token in filter(None, (t.strip() for t in text.split(","))):
@@ -62,9 +68,11 @@ def parse_mix(text: str, allowed: Sequence[str], flag: str) -> dict[str, float]:
         try:
             number = float(value)
         except ValueError:
-            raise UserFacingError(f"{flag}: bad token {token!r}: {value!r} is not a number") from None
-        if not 0.0 <= number <= 1.0 or math.isnan(number):
-            raise UserFacingError(f"{flag}: bad token {token!r}: fraction must be in 0..1")
+            raise UserFacingError(
+                f"{flag}: bad token {token!r}: {value!r} is not a number"
+            ) from None
+        if not 0.0 <= number <= upper or math.isnan(number):
+            raise UserFacingError(f"{flag}: bad token {token!r}: value must be in 0..{upper:g}")
         if name in mix:
             raise UserFacingError(f"{flag}: {name!r} is given twice")
         mix[name] = number
@@ -79,7 +87,7 @@ def parse_faults(text: str) -> dict[str, float]:
 
 
 def parse_formats(text: str) -> dict[str, float]:
-    formats = parse_mix(text, FORMATS, "--formats")
+    formats = parse_mix(text, FORMATS, "--formats", upper=math.inf)  # weights, normalised
     total = sum(formats.values())
     if total <= 0:
         raise UserFacingError("--formats: at least one format needs a positive share")

@@ -6,7 +6,11 @@ import math
 from typing import Final
 
 # UTC offsets of the two time zones the pilot cities use (no daylight saving in Indonesia).
-TZ_OFFSET_S: Final = {"Asia/Jakarta": 7 * 3600, "Asia/Makassar": 8 * 3600, "Asia/Jayapura": 9 * 3600}
+TZ_OFFSET_S: Final = {
+    "Asia/Jakarta": 7 * 3600,
+    "Asia/Makassar": 8 * 3600,
+    "Asia/Jayapura": 9 * 3600,
+}
 
 
 def local_hour(epoch: float, offset_s: int) -> float:

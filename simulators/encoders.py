@@ -26,20 +26,37 @@ _encode = msgspec.json.Encoder().encode
 
 # SenML units (IANA SenML registry; DESIGN.md lists the ones the decoder converts).
 SENML_UNITS: Final[dict[str, str]] = {
-    "pm25": "ug/m3", "pm10": "ug/m3", "no2": "ug/m3", "so2": "ug/m3", "o3": "ug/m3",
-    "co": "ug/m3", "hc": "ug/m3", "temperature": "Cel", "humidity": "%RH",
-    "avg_speed_kmh": "km/h", "occupancy": "%", "fill_level": "%", "weight_kg": "kg",
+    "pm25": "ug/m3",
+    "pm10": "ug/m3",
+    "no2": "ug/m3",
+    "so2": "ug/m3",
+    "o3": "ug/m3",
+    "co": "ug/m3",
+    "hc": "ug/m3",
+    "temperature": "Cel",
+    "humidity": "%RH",
+    "avg_speed_kmh": "km/h",
+    "occupancy": "%",
+    "fill_level": "%",
+    "weight_kg": "kg",
 }
 NGSI_TYPE: Final[dict[Domain, str]] = {
-    "air": "AirQualityObserved", "traffic": "TrafficFlowObserved", "waste": "WasteContainer",
+    "air": "AirQualityObserved",
+    "traffic": "TrafficFlowObserved",
+    "waste": "WasteContainer",
 }
 NGSI_LD_CONTEXT: Final = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
 # canonical metric → (NGSI attribute, scale to the model's unit, UN/CEFACT unit code or None)
 NGSI_ATTRS: Final[dict[Domain, dict[str, tuple[str, float, str | None]]]] = {
     "air": {
-        "pm25": ("pm25", 1.0, "GQ"), "pm10": ("pm10", 1.0, "GQ"), "no2": ("NO2", 1.0, "GQ"),
-        "so2": ("SO2", 1.0, "GQ"), "o3": ("O3", 1.0, "GQ"), "co": ("CO", 1.0, "GQ"),
-        "temperature": ("temperature", 1.0, "CEL"), "humidity": ("relativeHumidity", 0.01, None),
+        "pm25": ("pm25", 1.0, "GQ"),
+        "pm10": ("pm10", 1.0, "GQ"),
+        "no2": ("NO2", 1.0, "GQ"),
+        "so2": ("SO2", 1.0, "GQ"),
+        "o3": ("O3", 1.0, "GQ"),
+        "co": ("CO", 1.0, "GQ"),
+        "temperature": ("temperature", 1.0, "CEL"),
+        "humidity": ("relativeHumidity", 0.01, None),
     },
     "traffic": {
         "vehicle_count": ("intensity", 1.0, None),
@@ -47,7 +64,8 @@ NGSI_ATTRS: Final[dict[Domain, dict[str, tuple[str, float, str | None]]]] = {
         "occupancy": ("occupancy", 0.01, None),
     },
     "waste": {
-        "fill_level": ("fillingLevel", 0.01, None), "temperature": ("temperature", 1.0, "CEL"),
+        "fill_level": ("fillingLevel", 0.01, None),
+        "temperature": ("temperature", 1.0, "CEL"),
         "weight_kg": ("cargoWeight", 1.0, "KGM"),
     },
 }
@@ -74,8 +92,12 @@ Encoded = tuple[bytes, dict[str, float]]
 
 def encode_native(obs: Observation) -> Encoded:
     doc: dict[str, object] = {
-        "v": 1, "sensor_id": obs.sensor_id, "ts": obs.ts_local, "seq": obs.seq,
-        "msg_id": obs.msg_id, "metrics": obs.metrics,
+        "v": 1,
+        "sensor_id": obs.sensor_id,
+        "ts": obs.ts_local,
+        "seq": obs.seq,
+        "msg_id": obs.msg_id,
+        "metrics": obs.metrics,
     }
     if obs.interval_s is not None:
         doc["interval_s"] = obs.interval_s
@@ -96,7 +118,10 @@ def encode_senml(obs: Observation) -> Encoded:
 
 def _ngsi(obs: Observation, *, ld: bool, normalized: bool) -> Encoded:
     entity_type = NGSI_TYPE[obs.domain]
-    doc: dict[str, object] = {"id": f"urn:ngsi-ld:{entity_type}:{obs.sensor_id}", "type": entity_type}
+    doc: dict[str, object] = {
+        "id": f"urn:ngsi-ld:{entity_type}:{obs.sensor_id}",
+        "type": entity_type,
+    }
     if obs.interval_s is not None and obs.interval_start_local is not None:
         observed = f"{obs.interval_start_local}/{obs.ts_local}"
     else:
@@ -104,7 +129,10 @@ def _ngsi(obs: Observation, *, ld: bool, normalized: bool) -> Encoded:
     if not normalized:
         doc["dateObserved"] = observed
     elif ld:
-        doc["dateObserved"] = {"type": "Property", "value": {"@type": "DateTime", "@value": observed}}
+        doc["dateObserved"] = {
+            "type": "Property",
+            "value": {"@type": "DateTime", "@value": observed},
+        }
     else:
         doc["dateObserved"] = {"type": "DateTime", "value": observed}
     readback: dict[str, float] = {}
@@ -129,8 +157,11 @@ def _ngsi(obs: Observation, *, ld: bool, normalized: bool) -> Encoded:
             doc[attr] = attr_v2
     if obs.domain == "traffic" and obs.direction:
         doc["laneDirection"] = (
-            {"type": "Property", "value": obs.direction} if normalized and ld
-            else {"type": "Text", "value": obs.direction} if normalized else obs.direction
+            {"type": "Property", "value": obs.direction}
+            if normalized and ld
+            else {"type": "Text", "value": obs.direction}
+            if normalized
+            else obs.direction
         )
     if ld:
         doc["@context"] = [NGSI_LD_CONTEXT]

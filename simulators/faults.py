@@ -3,15 +3,18 @@
 Per message at most one fault is drawn from the ``--faults`` fractions. The expected outcome
 of each (what the truth file promises the pipeline will do):
 
-| fault | sent as | valid | expected dead-letter reason |
-|---|---|---|---|
-| duplicate | the same bytes again, same msg_id | no (the copy) | ``duplicate`` (or deduped in the DB) |
-| out_of_order | after the sensor's next reading | yes | — |
-| late | 3–30 simulated minutes after its event time (beyond the 2-min lateness) | yes | — |
-| malformed | one of ``MALFORMED_KINDS`` (native JSON) | no | per kind |
-| stuck | the same metric values for 3–10 readings | yes | — |
-| dropout | nothing for 3–10 intervals (a gap record) | — | — |
-| clock_skew | ts shifted < ½ interval (valid) or 10–60 min ahead (invalid) | either | ``future_timestamp`` |
+* ``duplicate`` — the same bytes again with the same msg_id; the copy is not valid, expected
+  ``duplicate`` (dead-lettered or deduplicated in the database: stored once);
+* ``out_of_order`` — sent after the sensor's next reading; valid;
+* ``late`` — sent 3–30 simulated minutes after its event time (beyond the aggregator's 2-min
+  lateness, inside ingest's 7-day maximum age); valid;
+* ``malformed`` — one of ``MALFORMED_KINDS`` (native JSON), not valid, the kind's reason; the
+  field-level kinds (NaN, a string, −50 in one metric) keep the rest of the reading: valid,
+  expected ``field_rejected`` with the kind's code as ``expected_cause``;
+* ``stuck`` — the same metric values for 3–10 readings; valid;
+* ``dropout`` — nothing for 3–10 intervals; a ``gap`` record instead of messages;
+* ``clock_skew`` — ts shifted by less than half an interval (valid) or 10–60 min ahead of the
+  wall clock (not valid, ``future_timestamp``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from kotacerdas.reasons import ReasonCode
 
 _encode = msgspec.json.Encoder().encode
 
-# malformed kind → the reason ingest must give. Rotated in this order per sensor.
+# malformed kind → the reason ingest must give. Rotated per sensor (random start).
 MALFORMED_KINDS: Final[tuple[tuple[str, ReasonCode], ...]] = (
     ("truncated_json", ReasonCode.MALFORMED_JSON),
     ("nan_value", ReasonCode.NOT_FINITE),
@@ -36,6 +39,9 @@ MALFORMED_KINDS: Final[tuple[tuple[str, ReasonCode], ...]] = (
     ("far_future", ReasonCode.FUTURE_TIMESTAMP),
     ("too_old", ReasonCode.TOO_OLD),
 )
+# Kinds that break one metric only: ingest keeps the rest of the reading and dead-letters the
+# field with reason ``field_rejected`` and the kind's code as its cause (ReasonCode docs).
+FIELD_LEVEL_KINDS: Final = frozenset({"nan_value", "string_value", "impossible_value"})
 # Ingest's limits the faults are built around (DESIGN.md "The contract").
 FUTURE_SKEW_LIMIT_S: Final = 300
 MAX_AGE_S: Final = 7 * 86_400

@@ -24,6 +24,7 @@ from simulators.config import TimeModel
 from simulators.diurnal import TZ_OFFSET_S
 from simulators.encoders import ENCODERS, FORMAT_VARIANTS, Observation, encode_native
 from simulators.faults import (
+    FIELD_LEVEL_KINDS,
     MALFORMED_KINDS,
     MAX_AGE_S,
     cumulative_rates,
@@ -96,15 +97,28 @@ def make_spec(
         )
     effective = nominal_rate(sensors, model.compression)
     speed = rate / effective  # exact for the rounded effective intervals
-    span = int(round(speed * duration_s))
+    span = round(speed * duration_s)
     if sim_start is None:
         sim_start = int(wall_start) - span - 60  # the whole window lies in the past
+    elif sim_start + span > wall_start:
+        from kotacerdas.errors import UserFacingError
+
+        raise UserFacingError(
+            f"--start plus the simulated span ({span / 3600:.1f} h at this --rate and "
+            "--duration) ends in the future; choose an earlier --start"
+        )
     from simulators.scenarios import schedule as _schedule
 
     return PlanSpec(
-        seed=seed, rate=rate, sim_start=sim_start, sim_end=sim_start + span,
-        wall_start=wall_start, speed=speed, compression=model.compression,
-        faults=dict(faults or {}), formats=dict(formats or {"native": 1.0}),
+        seed=seed,
+        rate=rate,
+        sim_start=sim_start,
+        sim_end=sim_start + span,
+        wall_start=wall_start,
+        speed=speed,
+        compression=model.compression,
+        faults=dict(faults or {}),
+        formats=dict(formats or {"native": 1.0}),
         scenarios=_schedule(scenario_names, sensors, seed, sim_start, span),
     )
 
@@ -205,10 +219,14 @@ def _start(spec: PlanSpec, sensor: Sensor, registry: Registry) -> _SensorRun:
         state = WasteState(fill=rng.uniform(5.0, 70.0), rate_factor=rng.uniform(0.7, 1.3))
     malformed_start = rng.randrange(len(MALFORMED_KINDS))  # rotate kinds across the fleet
     return _SensorRun(
-        sensor=sensor, malformed_count=malformed_start,
+        sensor=sensor,
+        malformed_count=malformed_start,
         topic=f"kota/{sensor.city}/{sensor.domain}/{sensor.sensor_id}",
         interval=effective_interval(sensor, spec.compression),
-        rng=rng, offset_s=offset, suffix=_suffix(offset), land_use=district.land_use,
+        rng=rng,
+        offset_s=offset,
+        suffix=_suffix(offset),
+        land_use=district.land_use,
         state=state,
         events=tuple(e for e in spec.scenarios if sensor.sensor_id in e.sensor_ids),
     )
@@ -239,15 +257,32 @@ def _physics(run: _SensorRun, epoch: int) -> dict[str, float]:
         elif event.name == "bin_fire" and event.active(epoch):
             fire = True
     if sensor.domain == "air":
-        metrics, run.state = air_step(sensor, epoch, dt, run.state, run.rng,
-                                      offset_s=run.offset_s, land_use=run.land_use, haze=haze)
+        metrics, run.state = air_step(
+            sensor,
+            epoch,
+            dt,
+            run.state,
+            run.rng,
+            offset_s=run.offset_s,
+            land_use=run.land_use,
+            haze=haze,
+        )
     elif sensor.domain == "traffic":
-        metrics, run.state = traffic_step(sensor, epoch, dt, run.state, run.rng,
-                                          offset_s=run.offset_s, surge=surge)
+        metrics, run.state = traffic_step(
+            sensor, epoch, dt, run.state, run.rng, offset_s=run.offset_s, surge=surge
+        )
     else:
-        metrics, run.state = waste_step(sensor, epoch, dt, run.state, run.rng,
-                                        offset_s=run.offset_s, land_use=run.land_use,
-                                        skip_rounds=skip, fire=fire)
+        metrics, run.state = waste_step(
+            sensor,
+            epoch,
+            dt,
+            run.state,
+            run.rng,
+            offset_s=run.offset_s,
+            land_use=run.land_use,
+            skip_rounds=skip,
+            fire=fire,
+        )
     return metrics
 
 
@@ -283,13 +318,23 @@ def _reading(
     if fault == "dropout":
         missed = rng.randint(3, 10)
         run.silent_left = missed - 1  # this reading is the first one missed
-        yield PlanItem(None, None, {
-            "kind": "gap", "sensor_id": sensor.sensor_id, "city": sensor.city,
-            "domain": sensor.domain, "fault": "dropout",
-            "from": iso(epoch, 0, "+00:00"),
-            "to": iso(epoch + (missed - 1) * run.interval, 0, "+00:00"),
-            "missed": missed,
-        }), None
+        yield (
+            PlanItem(
+                None,
+                None,
+                {
+                    "kind": "gap",
+                    "sensor_id": sensor.sensor_id,
+                    "city": sensor.city,
+                    "domain": sensor.domain,
+                    "fault": "dropout",
+                    "from": iso(epoch, 0, "+00:00"),
+                    "to": iso(epoch + (missed - 1) * run.interval, 0, "+00:00"),
+                    "missed": missed,
+                },
+            ),
+            None,
+        )
         return
     u = rng.random()
     variant = next(v for edge, v in variants if u <= edge)
@@ -315,43 +360,77 @@ def _reading(
         interval_s = sensor.interval_s
         start_local = iso(ts - interval_s, run.offset_s, run.suffix)
     obs = Observation(
-        sensor.sensor_id, sensor.domain, ts, ts_local, ts_utc, run.seq, native_id, metrics,
-        interval_s, start_local, sensor.direction,
+        sensor.sensor_id,
+        sensor.domain,
+        ts,
+        ts_local,
+        ts_utc,
+        run.seq,
+        native_id,
+        metrics,
+        interval_s,
+        start_local,
+        sensor.direction,
     )
     if fault == "malformed":
         kind, code = MALFORMED_KINDS[run.malformed_count % len(MALFORMED_KINDS)]
         run.malformed_count += 1
         payload, _ = encode_native(obs)
-        doc = {"v": 1, "sensor_id": sensor.sensor_id, "ts": ts_local, "seq": run.seq,
-               "msg_id": native_id, "metrics": dict(metrics)}
+        doc = {
+            "v": 1,
+            "sensor_id": sensor.sensor_id,
+            "ts": ts_local,
+            "seq": run.seq,
+            "msg_id": native_id,
+            "metrics": dict(metrics),
+        }
         if interval_s is not None:
             doc["interval_s"] = interval_s
         wall_due = spec.wall_start + (epoch - spec.sim_start) / spec.speed
         other = all_ids[(all_ids.index(sensor.sensor_id) + 1) % len(all_ids)]
         payload = malformed_payload(
-            kind, doc, other_sensor=other,
+            kind,
+            doc,
+            other_sensor=other,
             far_future_local=iso(int(wall_due) + 86_400, run.offset_s, run.suffix),
-            too_old_local=iso(int(wall_due) - MAX_AGE_S - rng.randint(86_400, 20 * 86_400),
-                              run.offset_s, run.suffix),
+            too_old_local=iso(
+                int(wall_due) - MAX_AGE_S - rng.randint(86_400, 20 * 86_400),
+                run.offset_s,
+                run.suffix,
+            ),
         )
         readback: dict[str, float] | None = None
         valid, reason, msg_id = False, str(code), native_id
         detail: str | None = kind
+        cause: str | None = None
+        if kind in FIELD_LEVEL_KINDS:  # the rest of the reading is kept
+            readback = {k: v for i, (k, v) in enumerate(metrics.items()) if i > 0}
+            valid, reason, cause = True, "field_rejected", str(code)
     else:
         payload, readback = encoder(obs)
         msg_id = native_id if native else derive_msg_id_fast(sensor.sensor_id, ts_utc, None)
-        detail = None
+        detail = cause = None
     truth: dict[str, Any] = {
-        "kind": "message", "msg_id": msg_id, "sensor_id": sensor.sensor_id,
-        "city": sensor.city, "domain": sensor.domain, "topic": run.topic,
-        "format": source_format, "variant": variant, "valid": valid, "fault": fault,
-        "expected_reason": reason, "ts": ts_utc,
+        "kind": "message",
+        "msg_id": msg_id,
+        "sensor_id": sensor.sensor_id,
+        "city": sensor.city,
+        "domain": sensor.domain,
+        "topic": run.topic,
+        "format": source_format,
+        "variant": variant,
+        "valid": valid,
+        "fault": fault,
+        "expected_reason": reason,
+        "ts": ts_utc,
         "seq": run.seq if native else None,
         "metrics": readback if valid else None,
     }
     if detail:
         truth["malformed"] = detail
-    if interval_s is not None and valid:
+    if cause:
+        truth["expected_cause"] = cause
+    if interval_s is not None and valid and variant != "senml":  # SenML has no period
         truth["interval_s"] = interval_s
     if fault == "duplicate":  # the first copy is the genuine reading
         truth["fault"] = None
@@ -365,16 +444,26 @@ def _reading(
         while run.overtaken:
             yield run.overtaken.pop(0), None
     if fault == "duplicate":
-        copy = {**truth, "valid": False, "fault": "duplicate", "expected_reason": "duplicate",
-                "duplicate_of": msg_id, "metrics": None}
+        copy = {
+            **truth,
+            "valid": False,
+            "fault": "duplicate",
+            "expected_reason": "duplicate",
+            "duplicate_of": msg_id,
+            "metrics": None,
+        }
         yield PlanItem(run.topic, payload, copy), epoch + rng.uniform(0.0, 2.0 * run.interval)
 
 
 def _scenario_record(event: ScenarioEvent) -> dict[str, Any]:
     return {
-        "kind": "scenario", "name": event.name, "city": event.city,
-        "district": event.district, "sensor_ids": list(event.sensor_ids),
-        "start": iso(int(event.start), 0, "+00:00"), "end": iso(int(event.end), 0, "+00:00"),
+        "kind": "scenario",
+        "name": event.name,
+        "city": event.city,
+        "district": event.district,
+        "sensor_ids": list(event.sensor_ids),
+        "start": iso(int(event.start), 0, "+00:00"),
+        "end": iso(int(event.end), 0, "+00:00"),
     }
 
 

@@ -14,6 +14,7 @@ window also sits below paho's ``max_inflight_messages``.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import selectors
 import time
@@ -55,7 +56,7 @@ class _ReadAheadSocket:
             data = self._sock.recv(65536)  # BlockingIOError and b"" (closed) pass through
             self._drained = 0 < len(data) < 65536
             if len(data) <= bufsize:
-                return data
+                return bytes(data)
             self._buf = data
         chunk, self._buf = self._buf[:bufsize], self._buf[bufsize:]
         return chunk
@@ -108,7 +109,10 @@ class FleetPublisher:
         self.clients: list[mqtt.Client] = []
         for i, sid in enumerate(sensor_ids):
             client = mqtt.Client(
-                CallbackAPIVersion.VERSION2, client_id=sid, protocol=proto, userdata=i,
+                CallbackAPIVersion.VERSION2,
+                client_id=sid,
+                protocol=proto,
+                userdata=i,
                 clean_session=True if proto == mqtt.MQTTv311 else None,
             )
             client.username_pw_set(sid, sensor_password(fleet_secret, sid))
@@ -156,7 +160,7 @@ class FleetPublisher:
             sock = client.socket()
             assert sock is not None
             if not hasattr(sock, "pending"):  # plain TCP (TLS sockets buffer reads already)
-                client._sock = _ReadAheadSocket(sock)  # type: ignore[assignment]
+                client._sock = _ReadAheadSocket(sock)
             self._sel.register(sock, selectors.EVENT_READ, i)
             if i % 64 == 63:
                 self.pump(0.0)
@@ -228,9 +232,7 @@ class FleetPublisher:
             sock = client.socket()
             if sock is None:
                 continue
-            try:
+            with contextlib.suppress(KeyError, ValueError):
                 self._sel.unregister(sock)
-            except (KeyError, ValueError):
-                pass
             client.disconnect()  # written at once: no thread and no write callback
         self._sel.close()

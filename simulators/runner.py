@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,14 +27,16 @@ import msgspec
 
 from kotacerdas.errors import UserFacingError
 from kotacerdas.registry import Registry, Sensor, load_registry
-from simulators.config import SimulationConfig
+from simulators.config import FAULTS, SimulationConfig
 from simulators.pacer import Pacer
 from simulators.planner import TRUTH_VERSION, PlanSpec, make_spec, nominal_rate, plan
 from simulators.publisher import FleetPublisher
 from simulators.status import StatusLine, format_status
 from simulators.truth import TruthWriter
 
-_STATUS_FIELDS = ("sent", "acked", "done")
+# Shared status counters per worker: sent, acked, then one slot per fault.
+_STATUS_FIELDS = ("sent", "acked", *FAULTS)
+_WIDTH = len(_STATUS_FIELDS)
 
 
 @dataclass
@@ -90,8 +92,9 @@ def select_sensors(registry: Registry, cities: Sequence[str]) -> list[Sensor]:
             f"{', '.join(sorted(registry.cities))}"
         )
     chosen = set(cities)
-    return sorted((s for s in registry.sensors.values() if s.city in chosen),
-                  key=lambda s: s.sensor_id)
+    return sorted(
+        (s for s in registry.sensors.values() if s.city in chosen), key=lambda s: s.sensor_id
+    )
 
 
 def run(config: SimulationConfig, registry: Registry | None = None) -> SimulationReport:
@@ -100,10 +103,16 @@ def run(config: SimulationConfig, registry: Registry | None = None) -> Simulatio
     sensors = select_sensors(registry, config.cities)
     wall_start = time.time()
     spec = make_spec(
-        sensors, seed=config.seed, rate=config.rate, duration_s=config.duration_s,
-        max_span_s=config.max_span_s, wall_start=wall_start,
+        sensors,
+        seed=config.seed,
+        rate=config.rate,
+        duration_s=config.duration_s,
+        max_span_s=config.max_span_s,
+        wall_start=wall_start,
         sim_start=int(config.start.timestamp()) if config.start else None,
-        faults=config.faults, formats=config.formats, scenario_names=config.scenarios,
+        faults=config.faults,
+        formats=config.formats,
+        scenario_names=config.scenarios,
     )
     processes = max(1, min(config.processes, len(sensors)))
     slices = [sensors[k::processes] for k in range(processes)]
@@ -113,8 +122,19 @@ def run(config: SimulationConfig, registry: Registry | None = None) -> Simulatio
     status = StatusLine(quiet=config.quiet)
     started = time.monotonic()
     if processes == 1:
-        results = [_worker(0, config, spec, [s.sensor_id for s in slices[0]], shares[0],
-                           parts[0], None, registry, status)]
+        results = [
+            _worker(
+                0,
+                config,
+                spec,
+                [s.sensor_id for s in slices[0]],
+                shares[0],
+                parts[0],
+                None,
+                registry,
+                status,
+            )
+        ]
     else:
         results = _run_pool(config, spec, slices, shares, parts, status)
     elapsed = time.monotonic() - started
@@ -156,7 +176,7 @@ def _run_pool(
         p.start()
     results: dict[int, WorkerResult | str] = {}
     started = time.monotonic()
-    last_sent, last_t = 0, started
+    window: deque[tuple[float, int]] = deque(maxlen=6)  # (time, sent) over the last ~3 s
     try:
         while len(results) < len(procs):
             while not queue.empty():
@@ -164,20 +184,35 @@ def _run_pool(
                 results[k] = result
             if len(results) == len(procs):
                 break
-            if any(not p.is_alive() and p.exitcode not in (0, None) for p in procs) and \
-                    queue.empty() and len(results) < len(procs):
+            if (
+                any(not p.is_alive() and p.exitcode not in (0, None) for p in procs)
+                and queue.empty()
+                and len(results) < len(procs)
+            ):
                 time.sleep(0.2)
                 if queue.empty():
-                    raise UserFacingError("a simulator worker process died; see its traceback above")
+                    raise UserFacingError(
+                        "a simulator worker process died; see its traceback above"
+                    )
             time.sleep(config.status_interval_s)
             now = time.monotonic()
-            sent = int(sum(counters[k * 3] for k in range(len(procs))))
-            acked = int(sum(counters[k * 3 + 1] for k in range(len(procs))))
-            status.show(format_status(
-                elapsed_s=now - started, sent=sent, acked=acked, target_rate=config.rate,
-                recent_rate=(sent - last_sent) / max(now - last_t, 1e-9), faults={},
-            ))
-            last_sent, last_t = sent, now
+            totals = [
+                int(sum(counters[k * _WIDTH + j] for k in range(len(procs)))) for j in range(_WIDTH)
+            ]
+            sent, acked = totals[0], totals[1]
+            faults = dict(zip(FAULTS, totals[2:], strict=True))
+            window.append((now, sent))
+            first_t, first_sent = window[0]
+            status.show(
+                format_status(
+                    elapsed_s=now - started,
+                    sent=sent,
+                    acked=acked,
+                    target_rate=config.rate,
+                    recent_rate=(sent - first_sent) / max(now - first_t, 1e-9),
+                    faults=faults,
+                )
+            )
     finally:
         for p in procs:
             p.join(timeout=config.drain_timeout_s + 10)
@@ -187,11 +222,20 @@ def _run_pool(
     return [r for _, r in sorted(results.items()) if isinstance(r, WorkerResult)]
 
 
-def _worker_entry(k: int, config: SimulationConfig, spec: PlanSpec, sensor_ids: list[str],
-                  share: float, part: Path | None, counters: Any, queue: Any) -> None:
+def _worker_entry(
+    k: int,
+    config: SimulationConfig,
+    spec: PlanSpec,
+    sensor_ids: list[str],
+    share: float,
+    part: Path | None,
+    counters: Any,
+    queue: Any,
+) -> None:
     try:
-        result: WorkerResult | str = _worker(k, config, spec, sensor_ids, share, part, counters,
-                                             None, StatusLine(quiet=True))
+        result: WorkerResult | str = _worker(
+            k, config, spec, sensor_ids, share, part, counters, None, StatusLine(quiet=True)
+        )
     except UserFacingError as exc:
         result = str(exc)
     queue.put((k, result))
@@ -212,15 +256,19 @@ def _worker(
     sensors = [registry.sensors[sid] for sid in sensor_ids]
     result = WorkerResult()
     publisher = FleetPublisher(
-        sensor_ids, host=config.mqtt_host, port=config.mqtt_port,
-        fleet_secret=config.fleet_secret, window=config.inflight_per_client,
+        sensor_ids,
+        host=config.mqtt_host,
+        port=config.mqtt_port,
+        fleet_secret=config.fleet_secret,
+        window=config.inflight_per_client,
         protocol=config.mqtt_protocol,
     )
     writer = TruthWriter(part)
     try:
         publisher.connect(config.connect_timeout_s)
-        _send_all(k, config, spec, sensors, registry, share, publisher, writer, counters,
-                  status, result)
+        _send_all(
+            k, config, spec, sensors, registry, share, publisher, writer, counters, status, result
+        )
         result.unacked = publisher.drain(config.drain_timeout_s)
     finally:
         result.acked = publisher.acked
@@ -230,9 +278,19 @@ def _worker(
     return result
 
 
-def _send_all(k: int, config: SimulationConfig, spec: PlanSpec, sensors: list[Sensor],
-              registry: Registry, share: float, publisher: FleetPublisher, writer: TruthWriter,
-              counters: Any, status: StatusLine, result: WorkerResult) -> None:
+def _send_all(
+    k: int,
+    config: SimulationConfig,
+    spec: PlanSpec,
+    sensors: list[Sensor],
+    registry: Registry,
+    share: float,
+    publisher: FleetPublisher,
+    writer: TruthWriter,
+    counters: Any,
+    status: StatusLine,
+    result: WorkerResult,
+) -> None:
     pacer = Pacer(share)
     monotonic, wall = time.monotonic, time.time
     by_fault, by_reason, by_format = result.by_fault, result.by_reason, result.by_format
@@ -262,7 +320,7 @@ def _send_all(k: int, config: SimulationConfig, spec: PlanSpec, sensors: list[Se
             by_format[truth["format"]] += 1
             if truth["valid"]:
                 valid += 1
-            else:
+            if truth["expected_reason"]:
                 by_reason[truth["expected_reason"]] += 1
             fault = truth["fault"]
             if fault:
@@ -272,29 +330,49 @@ def _send_all(k: int, config: SimulationConfig, spec: PlanSpec, sensors: list[Se
                 # connection has a few acks queued amortises the poll over several of them.
                 next_pump = sent + pump_every
                 publisher.pump(0.0)
+                if counters is not None:
+                    _publish_counters(counters, k, sent, publisher.acked, by_fault)
                 if now - last_status >= status_every:
-                    if counters is not None:
-                        counters[k * 3] = sent
-                        counters[k * 3 + 1] = publisher.acked
-                    status.show(format_status(
-                        elapsed_s=now - started, sent=sent, acked=publisher.acked,
-                        target_rate=config.rate, recent_rate=(sent - last_sent) / (now - last_status),
-                        faults=by_fault,
-                    ))
+                    status.show(
+                        format_status(
+                            elapsed_s=now - started,
+                            sent=sent,
+                            acked=publisher.acked,
+                            target_rate=config.rate,
+                            recent_rate=(sent - last_sent) / (now - last_status),
+                            faults=by_fault,
+                        )
+                    )
                     last_status, last_sent = now, sent
     except KeyboardInterrupt:
         result.interrupted = True
     result.send_elapsed_s = monotonic() - started
     result.sent, result.valid, result.invalid = sent, valid, sent - valid
     if counters is not None:
-        counters[k * 3] = sent
-        counters[k * 3 + 1] = publisher.acked
+        _publish_counters(counters, k, sent, publisher.acked, by_fault)
 
 
-def _report(config: SimulationConfig, spec: PlanSpec, sensors: Sequence[Sensor], processes: int,
-            results: Sequence[WorkerResult], elapsed: float) -> SimulationReport:
-    total: dict[str, Counter[str]] = {"by_fault": Counter(), "by_reason": Counter(),
-                                      "by_format": Counter()}
+def _publish_counters(counters: Any, k: int, sent: int, acked: int, faults: Counter[str]) -> None:
+    base = k * _WIDTH
+    counters[base] = sent
+    counters[base + 1] = acked
+    for j, name in enumerate(FAULTS):
+        counters[base + 2 + j] = faults.get(name, 0)
+
+
+def _report(
+    config: SimulationConfig,
+    spec: PlanSpec,
+    sensors: Sequence[Sensor],
+    processes: int,
+    results: Sequence[WorkerResult],
+    elapsed: float,
+) -> SimulationReport:
+    total: dict[str, Counter[str]] = {
+        "by_fault": Counter(),
+        "by_reason": Counter(),
+        "by_format": Counter(),
+    }
     for r in results:
         total["by_fault"].update(r.by_fault)
         total["by_reason"].update(r.by_reason)
@@ -302,33 +380,60 @@ def _report(config: SimulationConfig, spec: PlanSpec, sensors: Sequence[Sensor],
     sent = sum(r.sent for r in results)
     send_elapsed = max((r.send_elapsed_s for r in results), default=0.0)
     return SimulationReport(
-        target_rate=config.rate, duration_s=config.duration_s, elapsed_s=elapsed,
-        send_elapsed_s=send_elapsed, achieved_rate=sent / send_elapsed if send_elapsed else 0.0,
-        sensors=len(sensors), processes=processes, sent=sent,
-        acked=sum(r.acked for r in results), unacked=sum(r.unacked for r in results),
-        valid=sum(r.valid for r in results), invalid=sum(r.invalid for r in results),
-        gaps=sum(r.gaps for r in results), window_waits=sum(r.window_waits for r in results),
+        target_rate=config.rate,
+        duration_s=config.duration_s,
+        elapsed_s=elapsed,
+        send_elapsed_s=send_elapsed,
+        achieved_rate=sent / send_elapsed if send_elapsed else 0.0,
+        sensors=len(sensors),
+        processes=processes,
+        sent=sent,
+        acked=sum(r.acked for r in results),
+        unacked=sum(r.unacked for r in results),
+        valid=sum(r.valid for r in results),
+        invalid=sum(r.invalid for r in results),
+        gaps=sum(r.gaps for r in results),
+        window_waits=sum(r.window_waits for r in results),
         interrupted=any(r.interrupted for r in results),
-        by_fault=dict(total["by_fault"]), by_reason=dict(total["by_reason"]),
-        by_format=dict(total["by_format"]), speed=spec.speed, compression=spec.compression,
-        sim_start=spec.sim_start, sim_end=spec.sim_end, truth_path=config.truth_path,
+        by_fault=dict(total["by_fault"]),
+        by_reason=dict(total["by_reason"]),
+        by_format=dict(total["by_format"]),
+        speed=spec.speed,
+        compression=spec.compression,
+        sim_start=spec.sim_start,
+        sim_end=spec.sim_end,
+        truth_path=config.truth_path,
     )
 
 
-def _join_truth(config: SimulationConfig, spec: PlanSpec, parts: Sequence[Path | None],
-                report: SimulationReport) -> None:
+def _join_truth(
+    config: SimulationConfig, spec: PlanSpec, parts: Sequence[Path | None], report: SimulationReport
+) -> None:
     assert config.truth_path is not None
     encode = msgspec.json.Encoder().encode
     header = {
-        "kind": "run", "truth_version": TRUTH_VERSION, "seed": config.seed,
-        "cities": list(config.cities), "rate": config.rate, "duration_s": config.duration_s,
-        "scale": config.scale, "faults": dict(config.faults), "formats": dict(config.formats),
-        "scenarios": list(config.scenarios), "processes": report.processes,
-        "sensors": report.sensors, "sim_start": spec.sim_start, "sim_end": spec.sim_end,
-        "speed": spec.speed, "compression": spec.compression, "wall_start": spec.wall_start,
+        "kind": "run",
+        "truth_version": TRUTH_VERSION,
+        "seed": config.seed,
+        "cities": list(config.cities),
+        "rate": config.rate,
+        "duration_s": config.duration_s,
+        "scale": config.scale,
+        "faults": dict(config.faults),
+        "formats": dict(config.formats),
+        "scenarios": list(config.scenarios),
+        "processes": report.processes,
+        "sensors": report.sensors,
+        "sim_start": spec.sim_start,
+        "sim_end": spec.sim_end,
+        "speed": spec.speed,
+        "compression": spec.compression,
+        "wall_start": spec.wall_start,
     }
-    summary = {"kind": "summary", **{k: v for k, v in asdict(report).items()
-                                     if k not in ("truth_path",)}}
+    summary = {
+        "kind": "summary",
+        **{k: v for k, v in asdict(report).items() if k not in ("truth_path",)},
+    }
     with config.truth_path.open("wb") as out:
         out.write(encode(header) + b"\n")
         for part in parts:

@@ -22,8 +22,11 @@ TARGET_S: Final = {
     "silent_sensor": 6 * 3600.0,
 }
 _DOMAIN: Final = {
-    "haze": "air", "rush_gridlock": "traffic", "missed_collection": "waste",
-    "bin_fire": "waste", "silent_sensor": "air",
+    "haze": "air",
+    "rush_gridlock": "traffic",
+    "missed_collection": "waste",
+    "bin_fire": "waste",
+    "silent_sensor": "air",
 }
 
 
@@ -65,7 +68,8 @@ def schedule(
             events.append(ScenarioEvent(name, chosen.city, ids, start, start + length))
         elif name == "missed_collection":  # every bin of one district
             ids = tuple(
-                s.sensor_id for s in candidates
+                s.sensor_id
+                for s in candidates
                 if s.city == chosen.city and s.district == chosen.district
             )
             events.append(
@@ -73,7 +77,8 @@ def schedule(
             )
         else:
             events.append(
-                ScenarioEvent(name, chosen.city, (chosen.sensor_id,), start, start + length,
-                              chosen.district)
+                ScenarioEvent(
+                    name, chosen.city, (chosen.sensor_id,), start, start + length, chosen.district
+                )
             )
     return tuple(events)

@@ -19,8 +19,11 @@ BPR_ALPHA: Final = 1.0
 BPR_BETA: Final = 4
 # Peak-hour demand as a share of capacity by road class [U]: arterials run near capacity.
 CLASS_DEMAND: Final = {
-    "arteri_primer": 0.95, "arteri_sekunder": 0.9, "kolektor_primer": 0.75,
-    "kolektor_sekunder": 0.75, "lokal": 0.55,
+    "arteri_primer": 0.95,
+    "arteri_sekunder": 0.9,
+    "kolektor_primer": 0.75,
+    "kolektor_sekunder": 0.75,
+    "lokal": 0.55,
 }
 # How saturated each city's network gets at peak, relative to Jakarta [U].
 CITY_DEMAND: Final = {"jakarta": 1.05, "makassar": 0.85, "banyuwangi": 0.6, "sumedang": 0.65}

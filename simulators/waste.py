@@ -15,7 +15,11 @@ from kotacerdas.registry import Sensor
 from simulators.diurnal import chance, local_hour
 
 FILL_PCT_PER_H: Final = {
-    "residential": 1.1, "commercial": 1.7, "industrial": 0.9, "mixed": 1.35, "rural": 0.7,
+    "residential": 1.1,
+    "commercial": 1.7,
+    "industrial": 0.9,
+    "mixed": 1.35,
+    "rural": 0.7,
 }
 OVERFLOW_CAP_PCT: Final = 140.0
 MISSED_ROUND_PROBABILITY: Final = 0.04

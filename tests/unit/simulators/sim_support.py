@@ -10,8 +10,13 @@ from simulators.planner import PlanItem, PlanSpec, make_spec, plan
 
 WALL_START = 1_795_900_000.0  # a fixed "now" so plans are reproducible
 ALL_FAULTS = {
-    "duplicate": 0.01, "out_of_order": 0.02, "late": 0.01, "malformed": 0.005,
-    "stuck": 0.001, "dropout": 0.002, "clock_skew": 0.001,
+    "duplicate": 0.01,
+    "out_of_order": 0.02,
+    "late": 0.01,
+    "malformed": 0.005,
+    "stuck": 0.001,
+    "dropout": 0.002,
+    "clock_skew": 0.001,
 }
 MIXED_FORMATS = {"native": 0.6, "senml": 0.25, "ngsi": 0.15}
 
@@ -22,8 +27,9 @@ def registry() -> Registry:
 
 
 def fleet(cities: Sequence[str] = ("jakarta", "makassar")) -> list[Sensor]:
-    return sorted((s for s in registry().sensors.values() if s.city in cities),
-                  key=lambda s: s.sensor_id)
+    return sorted(
+        (s for s in registry().sensors.values() if s.city in cities), key=lambda s: s.sensor_id
+    )
 
 
 def make_plan_spec(
@@ -38,8 +44,14 @@ def make_plan_spec(
     max_span_s: float = 6 * 86_400,
 ) -> PlanSpec:
     return make_spec(
-        sensors if sensors is not None else fleet(), seed=seed, rate=rate, duration_s=duration_s,
-        max_span_s=max_span_s, wall_start=WALL_START, faults=faults, formats=formats,
+        sensors if sensors is not None else fleet(),
+        seed=seed,
+        rate=rate,
+        duration_s=duration_s,
+        max_span_s=max_span_s,
+        wall_start=WALL_START,
+        faults=faults,
+        formats=formats,
         scenario_names=scenarios,
     )
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 
 import msgspec
 import pytest
+from sim_support import ALL_FAULTS, MIXED_FORMATS, WALL_START, make_plan, make_plan_spec
 
 from kotacerdas.reasons import ReasonCode
-from sim_support import ALL_FAULTS, MIXED_FORMATS, WALL_START, make_plan, make_plan_spec
 from simulators.faults import MALFORMED_KINDS
 from simulators.planner import PlanItem
 
@@ -19,8 +20,9 @@ FAULTS = {**ALL_FAULTS, "malformed": 0.02, "clock_skew": 0.01, "dropout": 0.005}
 
 @lru_cache(maxsize=1)
 def items() -> list[PlanItem]:
-    return make_plan(make_plan_spec(faults=FAULTS, formats=MIXED_FORMATS, rate=5000,
-                                    duration_s=12.0))
+    return make_plan(
+        make_plan_spec(faults=FAULTS, formats=MIXED_FORMATS, rate=5000, duration_s=12.0)
+    )
 
 
 def messages() -> list[dict]:
@@ -42,7 +44,8 @@ def test_single_message_faults_hit_their_rate(fault: str) -> None:
 def test_dropouts_start_at_their_rate_and_leave_gap_records() -> None:
     gaps = [i.truth for i in items() if i.truth["kind"] == "gap"]
     readings = len([m for m in messages() if m["fault"] != "duplicate"]) + sum(
-        g["missed"] for g in gaps)
+        g["missed"] for g in gaps
+    )
     assert len(gaps) / readings == pytest.approx(FAULTS["dropout"], rel=0.25)
     assert all(3 <= g["missed"] <= 10 and g["from"] <= g["to"] for g in gaps)
 
@@ -56,7 +59,9 @@ def test_every_fault_kind_and_format_occurs() -> None:
 def test_valid_messages_carry_metrics_and_invalid_ones_a_reason() -> None:
     for m in messages():
         if m["valid"]:
-            assert m["metrics"] and m["expected_reason"] is None
+            assert m["metrics"]
+            # field-level faults keep the reading and dead-letter one field
+            assert m["expected_reason"] in (None, "field_rejected")
         else:
             assert m["metrics"] is None
             assert ReasonCode(m["expected_reason"])  # a code from the catalogue
@@ -67,7 +72,11 @@ def test_malformed_messages_rotate_through_all_kinds_with_their_reason() -> None
     expected = dict(MALFORMED_KINDS)
     assert {m["malformed"] for m in malformed} == set(expected)
     for m in malformed:
-        assert m["expected_reason"] == expected[m["malformed"]]
+        if m["valid"]:  # one metric broken: the rest is stored
+            assert m["expected_reason"] == "field_rejected"
+            assert m["expected_cause"] == expected[m["malformed"]]
+        else:
+            assert m["expected_reason"] == expected[m["malformed"]]
         assert m["format"] == "kota/v1"
 
 
@@ -165,7 +174,7 @@ def test_stuck_sensors_repeat_their_values() -> None:
             by_sensor.setdefault(m["sensor_id"], []).append(m)
     repeats = 0
     for seq in by_sensor.values():
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in itertools.pairwise(seq):
             if a["fault"] == b["fault"] == "stuck" and a["metrics"] == b["metrics"]:
                 repeats += 1
     assert repeats > 0

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from statistics import mean
 
 import pytest
+from sim_support import fleet, make_plan, make_plan_spec, registry
 
 from kotacerdas.registry import Sensor
-from sim_support import fleet, make_plan, make_plan_spec, registry
 from simulators.air import AirState, air_step
 from simulators.traffic import TrafficState, speed_for, traffic_step
-from simulators.waste import WasteState, round_hour, waste_step
+from simulators.waste import WasteState, waste_step
 
 JAKARTA = 7 * 3600
 MONDAY_MIDNIGHT_UTC = 1_795_971_600  # 2026-11-30T00:00:00+07:00, a Monday
@@ -24,8 +25,12 @@ def _first(domain: str, city: str = "jakarta") -> Sensor:
 def _air_mean(hour: float, metric: str, n: int = 300) -> float:
     sensor, rng = _first("air"), random.Random(1)
     epoch = MONDAY_MIDNIGHT_UTC + int(hour * 3600)
-    values = [air_step(sensor, epoch, 60.0, AirState(), rng, offset_s=JAKARTA,
-                       land_use="mixed")[0][metric] for _ in range(n)]
+    values = [
+        air_step(sensor, epoch, 60.0, AirState(), rng, offset_s=JAKARTA, land_use="mixed")[0][
+            metric
+        ]
+        for _ in range(n)
+    ]
     return mean(values)
 
 
@@ -61,7 +66,7 @@ def test_noise_is_lower_at_night() -> None:
 
 def test_speed_falls_as_volume_over_capacity_rises() -> None:
     speeds = [speed_for(60.0, vc / 10) for vc in range(0, 16)]
-    assert all(a > b for a, b in zip(speeds, speeds[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(speeds))
     assert speed_for(60.0, 1.0) == pytest.approx(30.0)  # half the free-flow speed at capacity
 
 
@@ -86,12 +91,13 @@ def test_bins_fill_then_a_collection_round_empties_them(monkeypatch: pytest.Monk
     epoch = MONDAY_MIDNIGHT_UTC + 9 * 3600  # 09:00
     fills = []
     for _ in range(2 * 24 * 12):  # two days in 5-minute steps
-        metrics, state = waste_step(sensor, epoch, 300.0, state, rng, offset_s=JAKARTA,
-                                    land_use="commercial")
+        metrics, state = waste_step(
+            sensor, epoch, 300.0, state, rng, offset_s=JAKARTA, land_use="commercial"
+        )
         fills.append(metrics["fill_level"])
         epoch += 300
     assert max(fills) > 25.0  # it fills through the day …
-    drops = [a - b for a, b in zip(fills, fills[1:], strict=False) if a - b > 20.0]
+    drops = [a - b for a, b in itertools.pairwise(fills) if a - b > 20.0]
     assert len(drops) == 2  # … and each morning's round empties it
     assert all(f <= 100.0 for f in fills)
 
@@ -101,8 +107,16 @@ def test_missed_rounds_make_bins_overflow() -> None:
     state = WasteState(fill=60.0, rate_factor=1.0)
     epoch = MONDAY_MIDNIGHT_UTC
     for _ in range(3 * 24 * 12):
-        metrics, state = waste_step(sensor, epoch, 300.0, state, rng, offset_s=JAKARTA,
-                                    land_use="commercial", skip_rounds=True)
+        metrics, state = waste_step(
+            sensor,
+            epoch,
+            300.0,
+            state,
+            rng,
+            offset_s=JAKARTA,
+            land_use="commercial",
+            skip_rounds=True,
+        )
         epoch += 300
     assert metrics["fill_level"] > 100.0
     assert metrics["fill_level"] <= 150.0  # within the contract's plausible range
@@ -117,8 +131,11 @@ def _scenario_items(name: str) -> tuple[dict, list[dict]]:
     spec = make_plan_spec(scenarios=(name,), rate=2000.0, duration_s=30.0, sensors=sensors)
     items = make_plan(spec, sensors)
     record = next(i.truth for i in items if i.truth["kind"] == "scenario")
-    messages = [i.truth for i in items if i.truth["kind"] == "message"
-                and i.truth["sensor_id"] in record["sensor_ids"]]
+    messages = [
+        i.truth
+        for i in items
+        if i.truth["kind"] == "message" and i.truth["sensor_id"] in record["sensor_ids"]
+    ]
     return record, messages
 
 
@@ -138,26 +155,34 @@ def test_rush_gridlock_scenario_exceeds_capacity_for_20_minutes() -> None:
     record, messages = _scenario_items("rush_gridlock")
     sensor = registry().sensors[record["sensor_ids"][0]]
     assert sensor.capacity_pcu_h
-    over = [m for m in _in_window(record, messages) if m["metrics"]
-            and m["metrics"]["vehicle_count"] * 3600 / sensor.interval_s > sensor.capacity_pcu_h]
+    over = [
+        m
+        for m in _in_window(record, messages)
+        if m["metrics"]
+        and m["metrics"]["vehicle_count"] * 3600 / sensor.interval_s > sensor.capacity_pcu_h
+    ]
     assert over
     from datetime import datetime
 
-    span = (datetime.fromisoformat(over[-1]["ts"]) - datetime.fromisoformat(over[0]["ts"]))
+    span = datetime.fromisoformat(over[-1]["ts"]) - datetime.fromisoformat(over[0]["ts"])
     assert span.total_seconds() >= 20 * 60
 
 
 def test_bin_fire_scenario_spikes_temperature() -> None:
     record, messages = _scenario_items("bin_fire")
-    assert max(m["metrics"]["temperature"] for m in _in_window(record, messages)
-               if m["metrics"]) > 70.0
+    assert (
+        max(m["metrics"]["temperature"] for m in _in_window(record, messages) if m["metrics"])
+        > 70.0
+    )
 
 
 def test_missed_collection_scenario_overflows_a_district() -> None:
     record, messages = _scenario_items("missed_collection")
     assert record["district"]
-    assert max(m["metrics"]["fill_level"] for m in _in_window(record, messages)
-               if m["metrics"]) > 100.0
+    assert (
+        max(m["metrics"]["fill_level"] for m in _in_window(record, messages) if m["metrics"])
+        > 100.0
+    )
 
 
 def test_silent_sensor_sends_nothing_in_its_window() -> None:

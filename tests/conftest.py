@@ -1,0 +1,102 @@
+"""Session fixtures: a real Mosquitto, Kafka and PostgreSQL for the tests that need them.
+
+Tests under integration/, e2e/ and chaos/ are marked automatically; unit tests never
+start a service. The stack is started once per session (about 10–15 s) on free
+loopback ports, migrated and loaded with the pilot-city registry.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kota_testing.services import ServiceProcess
+from kota_testing.stack import TestStack, start_test_stack, stop_test_stack
+
+_SERVICE_DIRS = {"integration": "integration", "e2e": "e2e", "chaos": "chaos"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for folder, marker in _SERVICE_DIRS.items():
+            if folder in parts:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[TestStack]:
+    from aggregator.migrate import apply
+    from kotacerdas.registry import load_registry
+    from kotacerdas.registry_store import load_into_database
+
+    started = start_test_stack()
+    saved = dict(os.environ)
+    # Settings objects built inside the test process read the same values as the
+    # service processes (environment first; no developer .kota/stack.env leaks in).
+    os.environ.update(started.env)
+    os.environ["KOTA_ENV"] = "test"
+    try:
+        apply(started.conninfo("owner"))
+        load_into_database(load_registry(), started.conninfo("writer"))
+        yield started
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stop_test_stack(started)
+
+
+@pytest.fixture
+def isolated_env(stack: TestStack) -> dict[str, str]:
+    """Settings for one test's services: own topics, consumer group, MQTT group/client."""
+    tag = uuid.uuid4().hex[:8]
+    return {
+        **stack.env,
+        "KOTA_ENV": "test",
+        "KOTA_KAFKA_TOPIC_PREFIX": f"t{tag}",
+        "KOTA_AGG_GROUP_ID": f"kota-aggregator-{tag}",
+        "KOTA_INGEST_SHARED_GROUP": f"kota-ingest-{tag}",
+        "KOTA_INGEST_CLIENT_ID": f"kota-ingest-{tag}",
+        # Sessions of stopped test bridges must not pile up queued messages in the broker.
+        "KOTA_INGEST_SESSION_EXPIRY_S": "120",
+        "KOTA_INGEST_LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    """Start service processes; each is stopped (SIGTERM, then SIGKILL) after the test."""
+    started: list[ServiceProcess] = []
+
+    def start(command: str, env: dict[str, str], *args: str, wait_ready: bool = True) -> ServiceProcess:
+        service = ServiceProcess(command, env, tmp_path, *args)
+        started.append(service)
+        return service.start(wait_ready=wait_ready)
+
+    yield start
+    for service in started:
+        try:
+            service.stop()
+        except Exception:  # noqa: BLE001 - a stuck process must not hide the test result
+            service.kill()
+
+
+@pytest.fixture
+def topics(isolated_env: dict[str, str]) -> dict[str, str]:
+    """Create the test's own Kafka topics."""
+    import asyncio
+
+    from kotacerdas.settings import KafkaSettings
+    from kotacerdas.topics import ensure_topics
+
+    settings = KafkaSettings(
+        bootstrap=isolated_env["KOTA_KAFKA_BOOTSTRAP"],
+        topic_prefix=isolated_env["KOTA_KAFKA_TOPIC_PREFIX"],
+        partitions=int(isolated_env.get("KOTA_KAFKA_PARTITIONS", "6")),
+    )
+    asyncio.run(ensure_topics(settings))
+    return isolated_env

@@ -1,0 +1,1 @@
+"""Test support: a private local stack per test session, service processes, publishers."""

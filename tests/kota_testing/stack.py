@@ -1,0 +1,75 @@
+"""A private Mosquitto + Kafka + PostgreSQL for the test session, on free loopback ports.
+
+Started with the same code and config files as `kotacerdas stack up`, in a throw-away
+state folder; stopped (by PID) and deleted at the end of the session. Set
+KOTA_TEST_REUSE_STACK=1 to run the tests against the already running local stack
+(`.kota/`) instead, which saves ~15 s per session while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kotacerdas.stack.manager import LocalStack, _read_env
+from kotacerdas.stack.procs import free_port
+from kotacerdas.stack.settings import StackSettings
+
+
+@dataclass
+class TestStack:
+    state: Path
+    env: dict[str, str]
+    owned: bool
+    local: LocalStack | None = field(default=None, repr=False)
+
+    @property
+    def mqtt_port(self) -> int:
+        return int(self.env["KOTA_MQTT_PORT"])
+
+    @property
+    def bootstrap(self) -> str:
+        return self.env["KOTA_KAFKA_BOOTSTRAP"]
+
+    def conninfo(self, role: str = "writer") -> str:
+        from psycopg.conninfo import make_conninfo
+
+        prefix = {"writer": "KOTA_DB_", "reader": "KOTA_READER_DB_", "owner": "KOTA_OWNER_DB_"}[role]
+        user = {"writer": "kota_writer", "reader": "kota_reader", "owner": "kota_owner"}[role]
+        return make_conninfo(
+            host=self.env[f"{prefix}HOST"], port=self.env[f"{prefix}PORT"], dbname="kota",
+            user=user, password=self.env[f"{prefix}PASSWORD"], sslmode="disable",
+        )
+
+
+def start_test_stack() -> TestStack:
+    if os.environ.get("KOTA_TEST_REUSE_STACK"):
+        state = Path(os.environ.get("KOTA_STATE_DIR", ".kota")).resolve()
+        env = _read_env(state / "stack.env")
+        if not env:
+            raise RuntimeError(f"KOTA_TEST_REUSE_STACK is set but {state}/stack.env is missing")
+        return TestStack(state, env, owned=False)
+    # Not under pytest's tmp dir: that is private to root, and PostgreSQL and Mosquitto
+    # run as their own users.
+    state = Path(tempfile.mkdtemp(prefix="kota-test-"))
+    state.chmod(0o755)
+    settings = StackSettings(
+        state_dir=state,
+        mqtt_port=free_port(),
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        pg_port=free_port(),
+        kafka_partitions=6,
+    )
+    local = LocalStack(settings)
+    env = local.up()
+    return TestStack(state, env, owned=True, local=local)
+
+
+def stop_test_stack(stack: TestStack) -> None:
+    if stack.owned and stack.local is not None:
+        stack.local.down()
+        shutil.rmtree(stack.state, ignore_errors=True)
