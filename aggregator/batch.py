@@ -8,7 +8,7 @@ retention horizon a ``too_late`` one. Both carry the record's origin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -18,7 +18,10 @@ import msgspec
 from aggregator.rows import Row, raw_row
 from kotacerdas.contract import DOMAINS, Domain
 from kotacerdas.reasons import ReasonCode
-from kotacerdas.wire import H_MQTT_TOPIC, DeadLetter, Headers, decode_reading
+from kotacerdas.wire import H_MQTT_TOPIC, H_RECEIVED_AT, DeadLetter, Headers, decode_reading
+
+# How many receive times per batch feed the latency percentiles.
+LATENCY_SAMPLES = 500
 
 # Header added to dead letters the aggregator itself produces, naming the refused record.
 H_ORIGIN = "kota-origin"
@@ -51,7 +54,11 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     # newest event time seen per (topic, partition), for the watermark
     newest: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    # bridge receive times of a sample of the readings (end-to-end latency)
+    received: list[datetime] = field(default_factory=list)
     records: int = 0
+    # readings behind their partition's watermark (stored; their windows recomputed)
+    late: int = 0
 
     @property
     def row_count(self) -> int:
@@ -68,10 +75,16 @@ def split(
     dead_letter_topic: str,
     now: datetime,
     retention: timedelta,
+    watermarks: Mapping[tuple[str, int], datetime] | None = None,
 ) -> Batch:
+    """Classify ``records``; ``watermarks`` (per topic/partition) only count lateness."""
     batch = Batch()
+    watermarks = watermarks or {}
     horizon = now - retention
-    for record in records:
+    records = list(records)
+    # Every n-th reading's receive time is enough for latency percentiles.
+    sample_every = max(1, len(records) // LATENCY_SAMPLES)
+    for index, record in enumerate(records):
         batch.records += 1
         tp = (record.topic, record.partition)
         batch.offsets[tp] = record.offset + 1
@@ -86,14 +99,35 @@ def split(
         domain = reading_topics.get(record.topic)
         if domain is None:
             continue  # not subscribed to; cannot happen with a fixed subscription
-        letter = _refusal(record, domain, horizon, now, batch)
+        letter = _refusal(
+            record, domain, horizon, now, batch, watermarks.get((record.topic, record.partition))
+        )
         if letter is not None:
             batch.letters.append(letter)
+        elif index % sample_every == 0:
+            received = _received_at(record.headers)
+            if received is not None:
+                batch.received.append(received)
     return batch
 
 
+def _received_at(headers: Headers) -> datetime | None:
+    for key, value in headers:
+        if key == H_RECEIVED_AT:
+            try:
+                return datetime.fromisoformat(value.decode())
+            except ValueError:
+                return None
+    return None
+
+
 def _refusal(
-    record: KafkaRecord, domain: Domain, horizon: datetime, now: datetime, batch: Batch
+    record: KafkaRecord,
+    domain: Domain,
+    horizon: datetime,
+    now: datetime,
+    batch: Batch,
+    watermark: datetime | None,
 ) -> Letter | None:
     """Add the record's row to ``batch``, or return why it cannot be stored."""
     try:
@@ -117,6 +151,8 @@ def _refusal(
             reading.msg_id,
         )
     batch.rows[domain].append(raw_row(reading, domain))
+    if watermark is not None and reading.ts < watermark:
+        batch.late += 1
     tp = (record.topic, record.partition)
     if tp not in batch.newest or reading.ts > batch.newest[tp]:
         batch.newest[tp] = reading.ts

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from aggregator.batch import split
+from aggregator.batch import Batch, split
 from aggregator.kafka_source import ConsumerOptions, KafkaSource
 from aggregator.metrics import AggregatorMetrics
+from aggregator.rollups import RollupJob, RollupMetrics
 from aggregator.settings import AggregatorSettings
-from aggregator.store import Store, StoreUnavailable, WriteResult
+from aggregator.store import BatchHealth, Store, StoreUnavailable, WriteResult
 from kotacerdas.backoff import Backoff, sleep_or_stop
 from kotacerdas.contract import DOMAINS, Domain
 from kotacerdas.ops_http import OpsServer
@@ -36,7 +38,7 @@ _MAINTENANCE_INTERVAL_S = 3600.0
 
 
 class AggregatorService:
-    def __init__(self, settings: AggregatorSettings, crash_after_write: bool = False) -> None:
+    def __init__(self, settings: AggregatorSettings) -> None:
         self.settings = settings
         self.metrics = AggregatorMetrics()
         prefix = settings.kafka.topic_prefix
@@ -53,12 +55,14 @@ class AggregatorService:
                 settings.session_timeout_ms,
             ),
         )
-        self._store = Store(settings.db.conninfo())
+        self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))
+        self._rollups = RollupJob(self._store, RollupMetrics(self.metrics.registry))
+        self._consumer_name = f"{socket.gethostname()}-{os.getpid()}"
         self._store_ok = False
         self._store_error = "not connected yet"
-        # Fault injection for the effectively-once test: exit between DB and offset commit.
-        self._crash_after_write = crash_after_write
+        self._batches_written = 0
         self.ops: OpsServer | None = None
+        self._watermarks: dict[tuple[str, int], datetime] = {}
 
     def readiness(self) -> tuple[bool, str]:
         if not self._source.healthy:
@@ -74,7 +78,10 @@ class AggregatorService:
         await self._store.open()
         await self._wait_for_store(stop)
         if not stop.is_set() and await self._source.start(stop):
-            jobs = [asyncio.create_task(self._maintain(stop), name="partitions")]
+            jobs = [
+                asyncio.create_task(self._maintain(stop), name="partitions"),
+                asyncio.create_task(self._rollups.run(stop, s.rollup_interval_s), name="rollups"),
+            ]
             try:
                 await self._consume(stop)
             finally:
@@ -82,6 +89,7 @@ class AggregatorService:
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
                 await self._source.stop()
+                await self._final_rollup()
         await self._store.close()
         await self.ops.stop()
         log.info("aggregator stopped", extra={"event": "stop"})
@@ -113,25 +121,32 @@ class AggregatorService:
                     self._dead_letter_topic,
                     datetime.now(UTC),
                     timedelta(days=self.settings.retention_days),
+                    self._watermarks,
                 )
                 started = time.perf_counter()
-                result = await self._write_until_durable(batch, stop)
+                health = BatchHealth(self._consumer_name, self._source.lag())
+                result = await self._write_until_durable(batch, health, stop)
                 if result is None:
                     return  # stopping during an outage: nothing committed, Kafka replays
                 self.metrics.write_seconds.observe(time.perf_counter() - started)
-                if self._crash_after_write:
-                    raise SystemExit(17)
+                self._batches_written += 1
+                if self._batches_written == self.settings.fault_crash_after_batches:
+                    log.error("fault injection: exiting between DB commit and offset commit")
+                    os._exit(17)  # no cleanup at all, like a crash
                 if not await self._source.commit(batch.offsets):
                     self.metrics.commit_failures.inc()
-            self._count(len(records), result, batch.letters)
+            self._advance_watermarks(batch)
+            self._count(len(records), result, batch)
 
-    async def _write_until_durable(self, batch: Any, stop: asyncio.Event) -> WriteResult | None:
+    async def _write_until_durable(
+        self, batch: Batch, health: BatchHealth, stop: asyncio.Event
+    ) -> WriteResult | None:
         backoff = Backoff(initial_s=0.5, cap_s=10)
         paused = False
         try:
             while True:
                 try:
-                    result = await self._store.write(batch)
+                    result = await self._store.write(batch, health)
                     self._store_ok, self._store_error = True, ""
                     return result
                 except StoreUnavailable as exc:
@@ -152,18 +167,33 @@ class AggregatorService:
                 self._source.resume()
                 log.info("database back, consumption resumed", extra={"event": "db_up"})
 
-    def _count(self, records: int, result: WriteResult, letters: list[Any]) -> None:
+    def _advance_watermarks(self, batch: Batch) -> None:
+        lateness = timedelta(seconds=self.settings.allowed_lateness_s)
+        for tp, newest in batch.newest.items():
+            mark = newest - lateness
+            if tp not in self._watermarks or mark > self._watermarks[tp]:
+                self._watermarks[tp] = mark
+
+    def _count(self, records: int, result: WriteResult, batch: Batch) -> None:
         m = self.metrics
+        m.late.inc(batch.late)
         m.records.inc(records)
         m.batch_records.observe(records)
         for domain in DOMAINS:
             m.inserted.labels(domain).inc(result.inserted[domain])
             m.duplicates.labels(domain).inc(result.duplicates[domain])
-        for item in letters:
+        for item in batch.letters:
             m.letters.labels(item.letter.reason.value).inc()
         for _ in result.poison:
             m.letters.labels("poison_record").inc()
         m.ready.set(1 if self.readiness()[0] else 0)
+
+    async def _final_rollup(self) -> None:
+        """Leave no dirty window behind on a clean stop (bounded by the grace period)."""
+        try:
+            await asyncio.wait_for(self._rollups.run_once(), self.settings.grace_s)
+        except (TimeoutError, StoreUnavailable):
+            log.warning("final rollup cycle did not finish; the next start completes it")
 
     async def _maintain(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -34,6 +34,11 @@ class AggregatorSettings(BaseSettings):
     max_poll_interval_ms: int = Field(300_000, ge=10_000)
     session_timeout_ms: int = Field(10_000, ge=3_000)
 
+    grace_s: float = Field(10.0, gt=0, le=300)
+    # Fault injection for tests: exit after this many batches are committed to the
+    # database but before their offsets are (0 = never).
+    fault_crash_after_batches: int = Field(0, ge=0)
+
     ops_host: str = "127.0.0.1"
     ops_port: int = Field(29101, ge=0, le=65535)
     log_level: str = "INFO"

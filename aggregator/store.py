@@ -1,16 +1,22 @@
 """PostgreSQL side of the aggregator: one transaction per batch, COPY → staging → upsert.
 
-``write`` is the unit of durability: rows, dead letters and the rollup work list are
-committed together, and only then may the caller commit Kafka offsets. A lost
-connection raises ``StoreUnavailable`` (the caller pauses and retries the same batch);
-rows the database refuses are isolated by splitting and returned as poison.
+``write`` is the unit of durability. In ONE transaction it stores:
+  1. the raw rows (COPY into a temporary staging table, then ``INSERT … SELECT … ON
+     CONFLICT DO NOTHING`` on the natural key (sensor_id, ts): replays are no-ops);
+  2. the 1-minute windows those rows touched, into the ``rollup_dirty`` work list;
+  3. the dead letters (keyed by origin: stored once);
+  4. the watermark per Kafka partition and one ``pipeline_batch`` health row.
+Only then may the caller commit Kafka offsets. A lost connection raises
+``StoreUnavailable`` (the caller pauses and retries the same batch); rows the database
+refuses are isolated by splitting and stored as ``poison_record`` dead letters.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,15 +25,18 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from aggregator.batch import Batch, Letter
+from aggregator.letters import INSERT_LETTER, letter_params, poison_letter
+from aggregator.rollup_sql import GRAINS
+from aggregator.rollup_sql import table as rollup_table
 from aggregator.rows import RAW_TABLES, Row, raw_columns, row_time
 from kotacerdas.contract import DOMAINS, Domain
-from kotacerdas.reasons import ReasonCode
-from kotacerdas.wire import DeadLetter
 
 log = logging.getLogger("kota.aggregator.store")
 
-# Days of partitions kept ready ahead of the newest data (no insert ever waits on DDL).
+# Days of partitions kept ready ahead of today (no insert waits on DDL in steady state).
 PARTITIONS_AHEAD_DAYS = 7
+# Time-partitioned tables besides the per-domain raw and rollup tables.
+OTHER_TIME_TABLES = ("indicator", "pipeline_batch")
 
 _COPY_TYPES: dict[str, str] = {
     "sensor_id": "text",
@@ -52,8 +61,28 @@ class WriteResult:
     poison: list[tuple[Domain, Row, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BatchHealth:
+    """Who wrote a batch and how far behind it was (for the ``pipeline_batch`` row)."""
+
+    consumer: str
+    lag: int
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0–1); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def domain_tables(domain: Domain) -> list[str]:
+    return [RAW_TABLES[domain], *(rollup_table(domain, g.name) for g in GRAINS)]
+
+
 class Store:
-    def __init__(self, conninfo: str, pool_timeout_s: float = 5.0) -> None:
+    def __init__(self, conninfo: str, allowed_lateness: timedelta, pool_timeout_s: float = 5.0):
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=1,
@@ -64,7 +93,9 @@ class Store:
             reconnect_timeout=0,
             kwargs={"autocommit": False},
         )
+        self._lateness = allowed_lateness
         self._partitions: set[tuple[str, date]] = set()
+        self.timescale = False
 
     @staticmethod
     async def _configure(conn: AsyncConnection) -> None:
@@ -84,45 +115,59 @@ class Store:
     async def close(self) -> None:
         await self._pool.close()
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for the periodic jobs; outages become StoreUnavailable."""
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+
     async def ping(self) -> str | None:
-        """None if the database answers, else why not."""
+        """None if the database answers (and learn whether it runs TimescaleDB)."""
         try:
             async with self._pool.connection(timeout=2) as conn:
-                await conn.execute("SELECT 1")
+                found = await (await conn.execute("SELECT kota_has_timescale()")).fetchone()
+                self.timescale = bool(found and found[0])
             return None
         except (psycopg.Error, PoolTimeout) as exc:
-            return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return _first_line(exc)
 
     # --- the batch transaction --------------------------------------------------------
-    async def write(self, batch: Batch) -> WriteResult:
+    async def write(self, batch: Batch, health: BatchHealth) -> WriteResult:
         result = WriteResult()
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                await self._ensure_partitions(conn, batch)
-                for domain in DOMAINS:
-                    rows = batch.rows[domain]
-                    if rows:
-                        await self._insert_isolating(conn, domain, rows, result)
-                letters = [*batch.letters, *(_poison_letter(*p) for p in result.poison)]
-                result.letters = await self._insert_letters(conn, letters)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise StoreUnavailable(
-                str(exc).strip().splitlines()[0] if str(exc) else "unavailable"
-            ) from exc
+        started = time.perf_counter()
+        async with self.connection() as conn, conn.transaction():
+            await self._ensure_partitions(conn, batch)
+            for domain in DOMAINS:
+                if batch.rows[domain]:
+                    await self._insert_isolating(conn, domain, batch.rows[domain], result)
+            letters = [*batch.letters, *(poison_letter(*p) for p in result.poison)]
+            result.letters = await self._insert_letters(conn, letters)
+            await self._advance_watermarks(conn, batch)
+            await self._record_health(conn, batch, result, health, started)
         return result
 
     async def _ensure_partitions(self, conn: AsyncConnection, batch: Batch) -> None:
         for domain in DOMAINS:
-            table = RAW_TABLES[domain]
             days = {row_time(r).astimezone(UTC).date() for r in batch.rows[domain]}
-            missing = sorted(d for d in days if (table, d) not in self._partitions)
-            if not missing:
-                continue
-            await conn.execute(
-                "SELECT kota_ensure_partitions(%s::regclass, %s, %s)",
-                (table, missing[0], missing[-1]),
-            )
-            self._partitions.update((table, d) for d in _days(missing[0], missing[-1]))
+            for table in domain_tables(domain):
+                missing = sorted(d for d in days if (table, d) not in self._partitions)
+                if missing:
+                    await self._create_partitions(conn, table, missing[0], missing[-1])
+
+    async def _create_partitions(
+        self, conn: AsyncConnection, table: str, first: date, last: date
+    ) -> int:
+        cur = await conn.execute(
+            "SELECT kota_ensure_partitions(%s::regclass, %s, %s)", (table, first, last)
+        )
+        found = await cur.fetchone()
+        self._partitions.update(
+            (table, first + timedelta(days=i)) for i in range((last - first).days + 1)
+        )
+        return int(found[0]) if found else 0
 
     async def _insert_isolating(
         self, conn: AsyncConnection, domain: Domain, rows: Sequence[Row], result: WriteResult
@@ -133,8 +178,7 @@ class Store:
                 inserted = await self._insert(conn, domain, rows)
         except (psycopg.DataError, psycopg.IntegrityError) as exc:
             if len(rows) == 1:
-                message = (exc.diag.message_primary or str(exc)).strip()
-                result.poison.append((domain, rows[0], message))
+                result.poison.append((domain, rows[0], exc.diag.message_primary or str(exc)))
                 return
             middle = len(rows) // 2
             await self._insert_isolating(conn, domain, rows[:middle], result)
@@ -147,6 +191,14 @@ class Store:
         columns = raw_columns(domain)
         stage = sql.Identifier(f"stage_{domain}")
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+        # With TimescaleDB the continuous aggregates track changes themselves.
+        mark = sql.SQL(
+            ""
+            if self.timescale
+            else ", dirty AS (INSERT INTO rollup_dirty (domain, sensor_id, bucket) "
+            "SELECT DISTINCT {domain}, sensor_id, date_trunc('minute', ts) FROM ins "
+            "ON CONFLICT DO NOTHING)"
+        ).format(domain=sql.Literal(domain))
         async with conn.cursor() as cur:
             await cur.execute(sql.SQL("TRUNCATE {}").format(stage))
             copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, cols)
@@ -157,92 +209,78 @@ class Store:
             await cur.execute(
                 sql.SQL(
                     "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} "
-                    "ON CONFLICT DO NOTHING RETURNING sensor_id, ts) "
+                    "ON CONFLICT DO NOTHING RETURNING sensor_id, ts){mark} "
                     "SELECT count(*) FROM ins"
-                ).format(table=sql.Identifier(RAW_TABLES[domain]), cols=cols, stage=stage)
+                ).format(
+                    table=sql.Identifier(RAW_TABLES[domain]), cols=cols, stage=stage, mark=mark
+                )
             )
             found = await cur.fetchone()
         return int(found[0]) if found else 0
 
     async def _insert_letters(self, conn: AsyncConnection, letters: Sequence[Letter]) -> int:
-        if not letters:
-            return 0
-        params = [_letter_params(item) for item in letters]
+        if letters:
+            async with conn.cursor() as cur:
+                await cur.executemany(INSERT_LETTER, [letter_params(item) for item in letters])
+        return len(letters)
+
+    async def _advance_watermarks(self, conn: AsyncConnection, batch: Batch) -> None:
+        """Watermarks only move forward: a replayed batch cannot pull one back."""
+        if not batch.newest:
+            return
         async with conn.cursor() as cur:
             await cur.executemany(
-                "INSERT INTO dead_letter (origin, reason, cause, field, message, mqtt_topic, "
-                "city, domain, sensor_id, msg_id, payload, source, received_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (origin) DO NOTHING",
-                params,
+                "INSERT INTO stream_watermark AS w (topic, partition, newest_ts, watermark) "
+                "VALUES (%(t)s, %(p)s, %(n)s, %(n)s - %(late)s) "
+                "ON CONFLICT (topic, partition) DO UPDATE SET "
+                "newest_ts = greatest(w.newest_ts, EXCLUDED.newest_ts), "
+                "watermark = greatest(w.watermark, EXCLUDED.watermark), updated_at = now()",
+                [
+                    {"t": t, "p": p, "n": newest, "late": self._lateness}
+                    for (t, p), newest in batch.newest.items()
+                ],
             )
-        return len(params)
+
+    async def _record_health(
+        self,
+        conn: AsyncConnection,
+        batch: Batch,
+        result: WriteResult,
+        health: BatchHealth,
+        started: float,
+    ) -> None:
+        # Bridge receive → this commit (a few ms later): the end-to-end latency of the
+        # pipeline as an operator sees it.
+        now = datetime.now(UTC)
+        latencies = [(now - received).total_seconds() for received in batch.received]
+        await conn.execute(
+            "INSERT INTO pipeline_batch (consumer, records, air, traffic, waste, duplicates, "
+            "letters, lag, latency_p50_s, latency_p99_s, write_s) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                health.consumer,
+                batch.records,
+                result.inserted["air"],
+                result.inserted["traffic"],
+                result.inserted["waste"],
+                sum(result.duplicates.values()),
+                result.letters,
+                health.lag,
+                percentile(latencies, 0.5),
+                percentile(latencies, 0.99),
+                time.perf_counter() - started,
+            ),
+        )
 
     async def maintain_partitions(self, today: date | None = None) -> int:
-        """Create partitions from yesterday to PARTITIONS_AHEAD_DAYS ahead (idempotent)."""
+        """Partitions from yesterday to PARTITIONS_AHEAD_DAYS ahead, every time table."""
         day = today or datetime.now(UTC).date()
-        created = 0
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                for table in RAW_TABLES.values():
-                    cur = await conn.execute(
-                        "SELECT kota_ensure_partitions(%s::regclass, %s, %s)",
-                        (
-                            table,
-                            day - timedelta(days=1),
-                            day + timedelta(days=PARTITIONS_AHEAD_DAYS),
-                        ),
-                    )
-                    found = await cur.fetchone()
-                    created += int(found[0]) if found else 0
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        return created
+        first, last = day - timedelta(days=1), day + timedelta(days=PARTITIONS_AHEAD_DAYS)
+        tables = [t for d in DOMAINS for t in domain_tables(d)] + list(OTHER_TIME_TABLES)
+        async with self.connection() as conn, conn.transaction():
+            return sum([await self._create_partitions(conn, t, first, last) for t in tables])
 
 
-def _poison_letter(domain: Domain, row: Row, message: str) -> Letter:
-    """A row the database refused, kept as JSON under its natural key."""
-    columns = raw_columns(domain)
-    record = dict(zip(columns, row, strict=True))
-    payload = json.dumps(record, default=str, sort_keys=True).encode()
-    origin = f"db:{RAW_TABLES[domain]}/{record['sensor_id']}/{row_time(row).isoformat()}"
-    return Letter(
-        origin,
-        DeadLetter(
-            reason=ReasonCode.POISON_RECORD,
-            message=f"database refused the row: {message}",
-            payload=payload,
-            mqtt_topic=None,
-            received_at=datetime.now(UTC),
-            source="aggregator",
-            msg_id=str(record["msg_id"]),
-        ),
-    )
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _letter_params(item: Letter) -> tuple[object, ...]:
-    letter = item.letter
-    city = domain = sensor = None
-    if letter.mqtt_topic:
-        parts = letter.mqtt_topic.split("/")
-        if len(parts) == 4 and parts[0] == "kota":
-            city, domain, sensor = parts[1], parts[2], parts[3]
-    return (
-        item.origin,
-        letter.reason.value,
-        letter.cause.value if letter.cause else None,
-        letter.field,
-        letter.message,
-        letter.mqtt_topic,
-        city,
-        domain,
-        sensor,
-        letter.msg_id,
-        letter.payload,
-        letter.source,
-        letter.received_at,
-    )
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from bisect import bisect_left
 import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -297,16 +298,17 @@ def _reading(
     fault_edges: tuple[tuple[float, str], ...],
     variants: tuple[tuple[float, str], ...],
     all_ids: Sequence[str],
-) -> Iterator[tuple[PlanItem, float | None]]:
+) -> list[tuple[PlanItem, float | None]]:
     """The items one reading produces, each with its release epoch (None = send now)."""
+    out: list[tuple[PlanItem, float | None]] = []
     sensor, rng = run.sensor, run.rng
     metrics = _physics(run, epoch)
     run.seq += 1
     if run.silent_left:
         run.silent_left -= 1
-        return
+        return out
     if run.events and _silenced(run, epoch):
-        return
+        return out
     fault: str | None
     if run.stuck_left and run.stuck_metrics is not None:
         run.stuck_left -= 1
@@ -318,7 +320,7 @@ def _reading(
     if fault == "dropout":
         missed = rng.randint(3, 10)
         run.silent_left = missed - 1  # this reading is the first one missed
-        yield (
+        out.append((
             PlanItem(
                 None,
                 None,
@@ -335,9 +337,8 @@ def _reading(
             ),
             None,
         )
-        return
-    u = rng.random()
-    variant = next(v for edge, v in variants if u <= edge)
+        return out
+    variant = variants[1][min(bisect_left(variants[0], rng.random()), len(variants[1]) - 1)]
     ts = epoch
     valid, reason = True, None
     if fault == "clock_skew":
@@ -438,11 +439,11 @@ def _reading(
     if fault == "out_of_order":  # overtaken by the next reading the sensor sends
         run.overtaken.append(item)
     elif fault == "late":  # buffered on the device, beyond the aggregator's 2-min lateness
-        yield item, epoch + rng.randint(180, 1800) + 0.5
+        out.append((item, epoch + rng.randint(180, 1800) + 0.5))
     else:
-        yield item, None
+        out.append((item, None))
         while run.overtaken:
-            yield run.overtaken.pop(0), None
+            out.append((run.overtaken.pop(0), None))
     if fault == "duplicate":
         copy = {
             **truth,
@@ -452,7 +453,8 @@ def _reading(
             "duplicate_of": msg_id,
             "metrics": None,
         }
-        yield PlanItem(run.topic, payload, copy), epoch + rng.uniform(0.0, 2.0 * run.interval)
+        out.append((PlanItem(run.topic, payload, copy), epoch + rng.uniform(0.0, 2.0 * run.interval)))
+    return out
 
 
 def _scenario_record(event: ScenarioEvent) -> dict[str, Any]:

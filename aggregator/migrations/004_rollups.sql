@@ -13,7 +13,8 @@ CREATE TABLE rollup_dirty (
     bucket    timestamptz NOT NULL,
     PRIMARY KEY (domain, sensor_id, bucket)
 );
-GRANT SELECT, INSERT, DELETE ON rollup_dirty TO kota_writer;
+-- UPDATE: claiming work with FOR UPDATE SKIP LOCKED needs it.
+GRANT SELECT, INSERT, UPDATE, DELETE ON rollup_dirty TO kota_writer;
 
 CREATE OR REPLACE FUNCTION kota_create_rollup(name text, columns text, cagg text)
 RETURNS void LANGUAGE plpgsql AS $$
