@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from bisect import bisect_left
 import random
 import time
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
@@ -233,15 +233,18 @@ def _start(spec: PlanSpec, sensor: Sensor, registry: Registry) -> _SensorRun:
     )
 
 
-def _variant_edges(formats: Mapping[str, float]) -> tuple[tuple[float, str], ...]:
-    edges = []
+def _variant_edges(formats: Mapping[str, float]) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Cumulative shares (ending at 1.0) and the variant each one selects."""
+    edges: list[float] = []
+    names: list[str] = []
     total = 0.0
     for name in sorted(formats):
         variants = FORMAT_VARIANTS[name]
         for variant in variants:
             total += formats[name] / len(variants)
-            edges.append((total, variant))
-    return tuple((edge / total, variant) for edge, variant in edges)
+            edges.append(total)
+            names.append(variant)
+    return tuple(edge / total for edge in edges), tuple(names)
 
 
 def _physics(run: _SensorRun, epoch: int) -> dict[str, float]:
@@ -296,7 +299,7 @@ def _reading(
     run: _SensorRun,
     epoch: int,
     fault_edges: tuple[tuple[float, str], ...],
-    variants: tuple[tuple[float, str], ...],
+    variants: tuple[tuple[float, ...], tuple[str, ...]],
     all_ids: Sequence[str],
 ) -> list[tuple[PlanItem, float | None]]:
     """The items one reading produces, each with its release epoch (None = send now)."""
@@ -320,22 +323,24 @@ def _reading(
     if fault == "dropout":
         missed = rng.randint(3, 10)
         run.silent_left = missed - 1  # this reading is the first one missed
-        out.append((
-            PlanItem(
+        out.append(
+            (
+                PlanItem(
+                    None,
+                    None,
+                    {
+                        "kind": "gap",
+                        "sensor_id": sensor.sensor_id,
+                        "city": sensor.city,
+                        "domain": sensor.domain,
+                        "fault": "dropout",
+                        "from": iso(epoch, 0, "+00:00"),
+                        "to": iso(epoch + (missed - 1) * run.interval, 0, "+00:00"),
+                        "missed": missed,
+                    },
+                ),
                 None,
-                None,
-                {
-                    "kind": "gap",
-                    "sensor_id": sensor.sensor_id,
-                    "city": sensor.city,
-                    "domain": sensor.domain,
-                    "fault": "dropout",
-                    "from": iso(epoch, 0, "+00:00"),
-                    "to": iso(epoch + (missed - 1) * run.interval, 0, "+00:00"),
-                    "missed": missed,
-                },
-            ),
-            None,
+            )
         )
         return out
     variant = variants[1][min(bisect_left(variants[0], rng.random()), len(variants[1]) - 1)]
@@ -453,7 +458,9 @@ def _reading(
             "duplicate_of": msg_id,
             "metrics": None,
         }
-        out.append((PlanItem(run.topic, payload, copy), epoch + rng.uniform(0.0, 2.0 * run.interval)))
+        out.append(
+            (PlanItem(run.topic, payload, copy), epoch + rng.uniform(0.0, 2.0 * run.interval))
+        )
     return out
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from kota_testing.services import ServiceProcess
 from kota_testing.stack import TestStack, start_test_stack, stop_test_stack
 
@@ -72,7 +71,9 @@ def services(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     """Start service processes; each is stopped (SIGTERM, then SIGKILL) after the test."""
     started: list[ServiceProcess] = []
 
-    def start(command: str, env: dict[str, str], *args: str, wait_ready: bool = True) -> ServiceProcess:
+    def start(
+        command: str, env: dict[str, str], *args: str, wait_ready: bool = True
+    ) -> ServiceProcess:
         service = ServiceProcess(command, env, tmp_path, *args)
         started.append(service)
         return service.start(wait_ready=wait_ready)
@@ -81,7 +82,7 @@ def services(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     for service in started:
         try:
             service.stop()
-        except Exception:  # noqa: BLE001 - a stuck process must not hide the test result
+        except Exception:
             service.kill()
 
 

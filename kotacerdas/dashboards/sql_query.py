@@ -58,6 +58,6 @@ def sql(query: str, fmt: Format = "table", ref_id: str = "A") -> Built[SqlQuery]
 
 
 def _tidy(query: str) -> str:
-    import textwrap
+    import inspect
 
-    return textwrap.dedent(query).strip()
+    return inspect.cleandoc(query)

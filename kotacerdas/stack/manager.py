@@ -176,15 +176,19 @@ class LocalStack:
 
     # --- down / status -------------------------------------------------------------
     def down(self, progress: Progress = lambda _: None) -> None:
-        if (pid := kafka.running_pid(self.kafka)) is not None:
-            killed = stop_pid(pid, "kafka.Kafka", grace_s=30)
-            progress(f"kafka stopped (pid {pid}{', killed after 30 s' if killed else ''})")
-        if postgres.running_pid(self.pg) is not None:
-            tools = find_tools(install=False)
-            postgres.stop(tools.pg_bin, self.pg)
+        for name in ("kafka", "postgresql", "mosquitto"):
+            self.stop(name, progress)
+
+    def stop(self, name: str, progress: Progress = lambda _: None, kill: bool = False) -> None:
+        """Stop one service of this stack (``kill``: SIGKILL, like a crash)."""
+        if name == "kafka" and (pid := kafka.running_pid(self.kafka)) is not None:
+            killed = stop_pid(pid, "kafka.Kafka", grace_s=30, crash=kill)
+            progress(f"kafka stopped (pid {pid}{', killed' if killed else ''})")
+        elif name == "postgresql" and postgres.running_pid(self.pg) is not None:
+            postgres.stop(find_tools(install=False).pg_bin, self.pg, immediate=kill)
             progress("postgresql stopped")
-        if (pid := mosquitto.running_pid(self.mqtt)) is not None:
-            stop_pid(pid, "mosquitto")
+        elif name == "mosquitto" and (pid := mosquitto.running_pid(self.mqtt)) is not None:
+            stop_pid(pid, "mosquitto", crash=kill)
             progress(f"mosquitto stopped (pid {pid})")
 
     def status(self) -> list[ServiceStatus]:

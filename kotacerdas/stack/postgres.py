@@ -133,12 +133,14 @@ def start(pg_bin: Path, paths: PgPaths, host: str, port: int, timeout_s: float) 
     return pid
 
 
-def stop(pg_bin: Path, paths: PgPaths) -> None:
-    """Fast shutdown: disconnect clients, checkpoint, exit (no waiting for idle clients)."""
+def stop(pg_bin: Path, paths: PgPaths, immediate: bool = False) -> None:
+    """Fast shutdown: disconnect clients, checkpoint, exit (no waiting for idle clients).
+
+    ``immediate`` aborts without a checkpoint, like a crash; recovery replays the WAL.
+    """
+    mode = "immediate" if immediate else "fast"
     _run(
-        _as_service_user(
-            [str(pg_bin / "pg_ctl"), "-D", str(paths.data), "-m", "fast", "-w", "stop"]
-        ),
+        _as_service_user([str(pg_bin / "pg_ctl"), "-D", str(paths.data), "-m", mode, "-w", "stop"]),
         "stopping PostgreSQL",
     )
 

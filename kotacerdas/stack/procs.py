@@ -62,11 +62,14 @@ def spawn(
     return proc.pid
 
 
-def stop_pid(pid: int, expect: str, grace_s: float = 15.0) -> bool:
-    """SIGTERM, wait up to ``grace_s``, then SIGKILL. Returns True if it had to kill."""
+def stop_pid(pid: int, expect: str, grace_s: float = 15.0, crash: bool = False) -> bool:
+    """SIGTERM, wait up to ``grace_s``, then SIGKILL. Returns True if it had to kill.
+
+    ``crash`` sends SIGKILL at once (fault tests: no clean shutdown at all).
+    """
     if not is_alive(pid, expect):
         return False
-    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, signal.SIGKILL if crash else signal.SIGTERM)
     if wait_until(lambda: not is_alive(pid, expect), grace_s):
         _reap(pid)
         return False

@@ -6,7 +6,6 @@ import json
 import time
 
 import psycopg
-
 from kota_testing.mqtt import sensor_publisher
 from kota_testing.payloads import minutes_ago, native, topic
 

@@ -13,8 +13,9 @@ from kotacerdas.credentials import sensor_password
 
 class Publisher:
     def __init__(self, host: str, port: int, username: str, password: str, client_id: str) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+        )
         self.client.username_pw_set(username, password)
         self.client.max_inflight_messages_set(1000)
         self.refused: list[int] = []
@@ -40,10 +41,20 @@ class Publisher:
 
 
 def sensor_publisher(env: dict[str, str], sensor_id: str) -> Publisher:
-    return Publisher(env["KOTA_MQTT_HOST"], int(env["KOTA_MQTT_PORT"]), sensor_id,
-                     sensor_password(env["KOTA_SENSOR_SECRET"], sensor_id), sensor_id)
+    return Publisher(
+        env["KOTA_MQTT_HOST"],
+        int(env["KOTA_MQTT_PORT"]),
+        sensor_id,
+        sensor_password(env["KOTA_SENSOR_SECRET"], sensor_id),
+        sensor_id,
+    )
 
 
 def gateway_publisher(env: dict[str, str], client_id: str = "kota-test-gateway") -> Publisher:
-    return Publisher(env["KOTA_MQTT_HOST"], int(env["KOTA_MQTT_PORT"]), "kota-gateway",
-                     env["KOTA_GATEWAY_PASSWORD"], client_id)
+    return Publisher(
+        env["KOTA_MQTT_HOST"],
+        int(env["KOTA_MQTT_PORT"]),
+        "kota-gateway",
+        env["KOTA_GATEWAY_PASSWORD"],
+        client_id,
+    )

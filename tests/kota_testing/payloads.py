@@ -8,8 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 DEFAULT_METRICS = {
     "air": {"pm25": 35.0, "pm10": 50.0, "no2": 40.0, "temperature": 29.0, "humidity": 70.0},
-    "traffic": {"vehicle_count": 120.0, "avg_speed_kmh": 32.0, "occupancy": 40.0,
-                "speeding_count": 4.0},
+    "traffic": {
+        "vehicle_count": 120.0,
+        "avg_speed_kmh": 32.0,
+        "occupancy": 40.0,
+        "speeding_count": 4.0,
+    },
     "waste": {"fill_level": 55.0, "temperature": 31.0, "weight_kg": 80.0, "lid_open": 0.0},
 }
 

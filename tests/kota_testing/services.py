@@ -26,8 +26,15 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, wait_ready: bool = True, timeout_s: float = 60) -> ServiceProcess:
-        argv = [sys.executable, "-m", "kotacerdas.cli", self.command, "--ops-port",
-                str(self.ops_port), *self.args]
+        argv = [
+            sys.executable,
+            "-m",
+            "kotacerdas.cli",
+            self.command,
+            "--ops-port",
+            str(self.ops_port),
+            *self.args,
+        ]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         if wait_ready:
@@ -53,14 +60,20 @@ class ServiceProcess:
             if self.probe()[0] == 200:
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"{self.command} not ready after {timeout_s} s: {self.probe()} {self.tail()}")
+        raise TimeoutError(
+            f"{self.command} not ready after {timeout_s} s: {self.probe()} {self.tail()}"
+        )
 
     def metric(self, name: str, labels: str = "") -> float:
         """A counter/gauge value from /metrics (0 if absent)."""
         _, text = self.probe("/metrics")
         total = 0.0
         for line in text.splitlines():
-            if line.startswith(name) and (not labels or labels in line) and not line.startswith("#"):
+            if (
+                line.startswith(name)
+                and (not labels or labels in line)
+                and not line.startswith("#")
+            ):
                 key = line.split(" ")[0]
                 if key.split("{")[0] in (name, f"{name}_total"):
                     total += float(line.rsplit(" ", 1)[1])

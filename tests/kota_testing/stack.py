@@ -34,14 +34,29 @@ class TestStack:
     def bootstrap(self) -> str:
         return self.env["KOTA_KAFKA_BOOTSTRAP"]
 
+    def stop(self, service: str, crash: bool = False) -> None:
+        assert self.local is not None
+        self.local.stop(service, kill=crash)
+
+    def restart(self) -> None:
+        """Start whatever is stopped again (same ports, same data)."""
+        assert self.local is not None
+        self.local.up(install=False)
+
     def conninfo(self, role: str = "writer") -> str:
         from psycopg.conninfo import make_conninfo
 
-        prefix = {"writer": "KOTA_DB_", "reader": "KOTA_READER_DB_", "owner": "KOTA_OWNER_DB_"}[role]
+        prefix = {"writer": "KOTA_DB_", "reader": "KOTA_READER_DB_", "owner": "KOTA_OWNER_DB_"}[
+            role
+        ]
         user = {"writer": "kota_writer", "reader": "kota_reader", "owner": "kota_owner"}[role]
         return make_conninfo(
-            host=self.env[f"{prefix}HOST"], port=self.env[f"{prefix}PORT"], dbname="kota",
-            user=user, password=self.env[f"{prefix}PASSWORD"], sslmode="disable",
+            host=self.env[f"{prefix}HOST"],
+            port=self.env[f"{prefix}PORT"],
+            dbname="kota",
+            user=user,
+            password=self.env[f"{prefix}PASSWORD"],
+            sslmode="disable",
         )
 
 
@@ -51,7 +66,8 @@ def start_test_stack() -> TestStack:
         env = _read_env(state / "stack.env")
         if not env:
             raise RuntimeError(f"KOTA_TEST_REUSE_STACK is set but {state}/stack.env is missing")
-        return TestStack(state, env, owned=False)
+        local = LocalStack(StackSettings(state_dir=state))
+        return TestStack(state, env, owned=False, local=local)
     # Not under pytest's tmp dir: that is private to root, and PostgreSQL and Mosquitto
     # run as their own users.
     state = Path(tempfile.mkdtemp(prefix="kota-test-"))
