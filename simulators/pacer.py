@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 @dataclass(slots=True)
 class Pacer:
     rate: float  # tokens (messages) per second
-    burst_s: float = 0.05  # bucket depth in seconds of rate
+    burst_s: float = 0.25  # bucket depth: a stall this long is caught up, longer ones are not
     tokens: float = 0.0
     last: float | None = field(default=None)
 

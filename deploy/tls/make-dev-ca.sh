@@ -32,6 +32,16 @@ days=${KOTA_TLS_DAYS:-825}
 key_type=${KOTA_TLS_KEY:-rsa}
 extra_san=${KOTA_TLS_EXTRA_SAN:-}
 
+# Client names become file names and certificate CNs: sensor-id characters only.
+for client in "$@"; do
+    case $client in
+        mosquitto | ca | "" | .* | *[!A-Za-z0-9_.-]*)
+            echo "make-dev-ca: bad client name '$client'" >&2
+            exit 2
+            ;;
+    esac
+done
+
 command -v openssl >/dev/null 2>&1 || { echo "make-dev-ca: openssl is required" >&2; exit 1; }
 
 case $key_type in
@@ -94,12 +104,6 @@ server_san="DNS:localhost,DNS:mosquitto,IP:127.0.0.1"
 issue mosquitto "$server_san" serverAuth
 
 for client in "$@"; do
-    case $client in
-        mosquitto | ca | *[!A-Za-z0-9_.-]*)
-            echo "make-dev-ca: bad client name '$client'" >&2
-            exit 2
-            ;;
-    esac
     issue "$client" "" clientAuth
 done
 

@@ -443,7 +443,7 @@ def test_service_commands_are_ones_the_cli_accepts(name: str) -> None:
     from kotacerdas.cli import build_parser
 
     parser = build_parser()
-    subcommands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    subcommands = parser._subparsers._group_actions[0].choices
     for argv in _command_lines(services()[name]):
         if argv[0] not in subcommands:
             pytest.skip(f"`kotacerdas {argv[0]}` is not built yet")
