@@ -19,18 +19,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = dashboards.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     build = actions.add_parser("build", help="write the dashboard JSON and alerting files")
-    build.add_argument("--out", type=Path, default=None,
-                       help="output folder (default: deploy/grafana of this checkout)")
-    build.add_argument("--check", action="store_true",
-                       help="write nothing; exit 1 if the files are not up to date (CI)")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: deploy/grafana of this checkout)",
+    )
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the files are not up to date (CI)",
+    )
     build.set_defaults(handler=_build)
 
     push = actions.add_parser("push", help="create or update the dashboards in a Grafana")
     push.add_argument("--url", required=True, help="Grafana base URL, e.g. http://127.0.0.1:3000")
-    push.add_argument("--token", default=os.environ.get("KOTA_GRAFANA_TOKEN", ""),
-                      help="service-account token (default: $KOTA_GRAFANA_TOKEN)")
-    push.add_argument("--from", dest="source", type=Path, default=None,
-                      help="folder holding the built files (default: deploy/grafana)")
+    push.add_argument(
+        "--token",
+        default=os.environ.get("KOTA_GRAFANA_TOKEN", ""),
+        help="service-account token (default: $KOTA_GRAFANA_TOKEN)",
+    )
+    push.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="folder holding the built files (default: deploy/grafana)",
+    )
     push.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     push.set_defaults(handler=_push)
 

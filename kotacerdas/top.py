@@ -22,6 +22,15 @@ from kotacerdas.errors import UserFacingError
 RATE_WINDOW_S = 10
 MIN_INTERVAL_S = 0.5
 
+_RECENT = f"r.ingested_at > now() - interval '{RATE_WINDOW_S} s'"
+# Readings stored in the rate window, per city, from the raw views. The ts bound lets
+# TimescaleDB (ts-indexed chunks) and the daily partitions skip old data.
+_RECENT_READINGS = " UNION ALL ".join(
+    f"SELECT 1 FROM v_{domain}_reading r WHERE r.city = c.slug "
+    f"AND r.ts > now() - interval '15 min' AND {_RECENT}"
+    for domain in ("air", "traffic", "waste")
+)
+
 CITY_SQL = f"""
 SELECT c.slug, c.name, ispu.category, ispu.value,
        green.value, green.coverage, safety.value, safety.coverage,
@@ -29,16 +38,7 @@ SELECT c.slug, c.name, ispu.category, ispu.value,
        (SELECT count(*) FROM v_alert_open a WHERE a.city = c.slug AND a.severity = 'critical'),
        (SELECT count(*) FROM v_dead_letter dl
          WHERE dl.city = c.slug AND dl.received_at > now() - interval '{RATE_WINDOW_S} s'),
-       (SELECT count(*) FROM (
-            SELECT 1 FROM v_air_reading r WHERE r.city = c.slug
-               AND r.ts > now() - interval '15 min' AND r.ingested_at > now() - interval '{RATE_WINDOW_S} s'
-            UNION ALL
-            SELECT 1 FROM v_traffic_reading r WHERE r.city = c.slug
-               AND r.ts > now() - interval '15 min' AND r.ingested_at > now() - interval '{RATE_WINDOW_S} s'
-            UNION ALL
-            SELECT 1 FROM v_waste_reading r WHERE r.city = c.slug
-               AND r.ts > now() - interval '15 min' AND r.ingested_at > now() - interval '{RATE_WINDOW_S} s'
-        ) recent)
+       (SELECT count(*) FROM ({_RECENT_READINGS}) recent)
   FROM v_city c
   LEFT JOIN v_indicator_latest ispu ON ispu.city = c.slug AND ispu.district IS NULL
         AND ispu.sensor_id IS NULL AND ispu.code = 'ispu'
@@ -103,16 +103,40 @@ class Snapshot:
 
 def read_snapshot(conn: Any) -> Snapshot:
     cities = [
-        CityRow(slug, name, category, _f(ispu), _f(green), _f(gcov), _f(safety), _f(scov),
-                int(alerts), int(critical), int(letters) / RATE_WINDOW_S,
-                int(readings) / RATE_WINDOW_S)
-        for (slug, name, category, ispu, green, gcov, safety, scov, alerts, critical, letters,
-             readings) in conn.execute(CITY_SQL).fetchall()
+        CityRow(
+            slug,
+            name,
+            category,
+            _f(ispu),
+            _f(green),
+            _f(gcov),
+            _f(safety),
+            _f(scov),
+            int(alerts),
+            int(critical),
+            int(letters) / RATE_WINDOW_S,
+            int(readings) / RATE_WINDOW_S,
+        )
+        for (
+            slug,
+            name,
+            category,
+            ispu,
+            green,
+            gcov,
+            safety,
+            scov,
+            alerts,
+            critical,
+            letters,
+            readings,
+        ) in conn.execute(CITY_SQL).fetchall()
     ]
     readings, letters, lag, age = conn.execute(PIPELINE_SQL).fetchone()
     (now,) = conn.execute("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')").fetchone()
-    pipeline = Pipeline(int(readings) / RATE_WINDOW_S, int(letters) / RATE_WINDOW_S, int(lag),
-                        _f(age))
+    pipeline = Pipeline(
+        int(readings) / RATE_WINDOW_S, int(letters) / RATE_WINDOW_S, int(lag), _f(age)
+    )
     return Snapshot(cities, pipeline, now)
 
 
@@ -131,30 +155,57 @@ def render(snapshot: Snapshot, error: str | None = None) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"kotacerdas — {snapshot.taken_at}", title_justify="left",
-                  caption=error, caption_style="bold red")
-    for header, justify in (("Kota / City", "left"), ("ISPU sekarang / now", "left"),
-                            ("Indeks hijau / Green (cakupan / coverage)", "right"),
-                            ("Indeks keselamatan / Safety (cakupan / coverage)", "right"),
-                            ("Peringatan / Alerts (kritis / critical)", "right"),
-                            ("Pembacaan / Readings /s", "right"),
-                            ("Surat mati / Dead letters /s", "right"),
-                            ("Lag", "right")):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    table = Table(
+        title=f"kotacerdas — {snapshot.taken_at}",
+        title_justify="left",
+        caption_style="bold red" if error else "dim",
+    )
+    for header, justify in (
+        ("Kota / City", "left"),
+        ("ISPU sekarang / now", "left"),
+        ("Hijau / Green (cakupan)", "right"),
+        ("Aman / Safety (cakupan)", "right"),
+        ("Peringatan / Alerts (kritis)", "right"),
+        ("Baca/s / Readings/s", "right"),
+        ("Surat mati/s / Dead letters/s", "right"),
+        ("Lag", "right"),
+    ):
+        wrap = not header.startswith(("ISPU", "Kota"))
+        table.add_column(header, justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
+    table.caption = error or (
+        "cakupan / coverage = share of the city the sensors saw; "
+        f"rates over the last {RATE_WINDOW_S} s"
+    )
     for city in snapshot.cities:
         text, style = ISPU_STYLE.get(city.ispu_category or "", ("—", "dim"))
         ispu = Text(text + (f" {city.ispu:.0f}" if city.ispu is not None else ""), style=style)
-        alerts = Text(f"{city.open_alerts} ({city.critical_alerts})",
-                      style="bold red" if city.critical_alerts else "")
-        table.add_row(city.name, ispu, _index(city.green, city.green_coverage),
-                      _index(city.safety, city.safety_coverage), alerts,
-                      f"{city.readings_per_s:.1f}", f"{city.letters_per_s:.1f}", "")
+        alerts = Text(
+            f"{city.open_alerts} ({city.critical_alerts})",
+            style="bold red" if city.critical_alerts else "",
+        )
+        table.add_row(
+            city.name,
+            ispu,
+            _index(city.green, city.green_coverage),
+            _index(city.safety, city.safety_coverage),
+            alerts,
+            f"{city.readings_per_s:.1f}",
+            f"{city.letters_per_s:.1f}",
+            "",
+        )
     pipe = snapshot.pipeline
     age = "—" if pipe.last_batch_age_s is None else f"{pipe.last_batch_age_s:.0f} s"
     table.add_section()
-    table.add_row(Text("Pipeline (semua / all)", style="bold"), f"batch terakhir / last {age}",
-                  "", "", "", f"{pipe.readings_per_s:.1f}", f"{pipe.letters_per_s:.1f}",
-                  str(pipe.lag))
+    table.add_row(
+        Text("Pipeline (semua / all)", style="bold"),
+        f"batch terakhir / last {age}",
+        "",
+        "",
+        "",
+        f"{pipe.readings_per_s:.1f}",
+        f"{pipe.letters_per_s:.1f}",
+        str(pipe.lag),
+    )
     return table
 
 
@@ -221,6 +272,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Reads the views as kota_reader (KOTA_READER_DB_*). Ctrl-C to quit.",
     )
     top.add_argument("--once", action="store_true", help="print one frame and exit")
-    top.add_argument("--interval", type=_interval, default=2.0,
-                     help="seconds between refreshes (default 2)")
+    top.add_argument(
+        "--interval", type=_interval, default=2.0, help="seconds between refreshes (default 2)"
+    )
     top.set_defaults(handler=run)

@@ -70,8 +70,10 @@ def main() -> int:
         print(f"mqtt-users: {exc}", file=sys.stderr)
         return 2
     write(target, lines)
-    print(f"mqtt-users: {len(lines)} users written to {target} (2 service users, "
-          f"{len(lines) - 2} sensors)")
+    print(
+        f"mqtt-users: {len(lines)} users written to {target} (2 service users, "
+        f"{len(lines) - 2} sensors)"
+    )
     return 0
 
 

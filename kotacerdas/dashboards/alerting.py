@@ -46,32 +46,47 @@ class RuleSpec:
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
-        "kota-hazardous-air", label("Udara berbahaya", "Hazardous air"), GREEN_SAFE,
+        "kota-hazardous-air",
+        label("Udara berbahaya", "Hazardous air"),
+        GREEN_SAFE,
         f"""SELECT city, sensor_id, value AS ispu FROM v_indicator_latest
              WHERE code = 'ispu' AND sensor_id IS NOT NULL AND {FRESH}""",
-        300.0, "5m", "critical",
+        300.0,
+        "5m",
+        "critical",
         "ISPU {{ $values.A }} at {{ $labels.sensor_id }} ({{ $labels.city }}): berbahaya.",
     ),
     RuleSpec(
-        "kota-bin-fire-risk", label("Risiko kebakaran tempat sampah", "Bin fire risk"),
+        "kota-bin-fire-risk",
+        label("Risiko kebakaran tempat sampah", "Bin fire risk"),
         GREEN_SAFE,
         f"""SELECT city, sensor_id, value AS fire_risk FROM v_indicator_latest
              WHERE code = 'bin_fire_risk' AND {FRESH}""",
-        0.5, "0s", "critical",
+        0.5,
+        "0s",
+        "critical",
         "Bin {{ $labels.sensor_id }} ({{ $labels.city }}) is hot: possible fire.",
     ),
     RuleSpec(
-        "kota-gridlock", label("Macet total", "Gridlock"), GREEN_SAFE,
+        "kota-gridlock",
+        label("Macet total", "Gridlock"),
+        GREEN_SAFE,
         f"""SELECT city, sensor_id, value AS gridlock FROM v_indicator_latest
              WHERE code = 'gridlock' AND {FRESH}""",
-        0.5, "0s", "warning",
+        0.5,
+        "0s",
+        "warning",
         "Gridlock (LOS F ≥ 15 min) on {{ $labels.sensor_id }} ({{ $labels.city }}).",
     ),
     RuleSpec(
-        "kota-pipeline-stalled", label("Pipeline berhenti", "Pipeline stalled"), OPERATIONS,
+        "kota-pipeline-stalled",
+        label("Pipeline berhenti", "Pipeline stalled"),
+        OPERATIONS,
         """SELECT coalesce(extract(epoch FROM now() - max(ts)), 86400) AS seconds_since_batch
              FROM v_pipeline_batch WHERE ts > now() - interval '1 day'""",
-        120.0, "1m", "critical",
+        120.0,
+        "1m",
+        "critical",
         "No batch stored for {{ $values.A }} s: ingest, Kafka or the aggregator is down.",
         no_data="Alerting",
     ),
@@ -86,11 +101,13 @@ def _rule(spec: RuleSpec) -> alerting.Rule:
         .ref_id("B")
         .expression("A")
         .datasource(dm.DataSourceRef(type_val="__expr__", uid="__expr__"))
-        .conditions([
-            expr.ExprTypeThresholdConditions().evaluator(
-                expr.ExprTypeThresholdConditionsEvaluator().type("gt").params([spec.above])
-            )
-        ])
+        .conditions(
+            [
+                expr.ExprTypeThresholdConditions().evaluator(
+                    expr.ExprTypeThresholdConditionsEvaluator().type("gt").params([spec.above])
+                )
+            ]
+        )
     )
     return (
         alerting.Rule(spec.title)
@@ -109,8 +126,17 @@ def _rule(spec: RuleSpec) -> alerting.Rule:
 def _file_rule(spec: RuleSpec) -> dict[str, object]:
     """The SDK's API model → the file-provisioning rule shape."""
     api = json.loads(json.dumps(_rule(spec).build(), cls=JSONEncoder))
-    keep = ("uid", "title", "condition", "data", "noDataState", "execErrState", "for",
-            "labels", "annotations")
+    keep = (
+        "uid",
+        "title",
+        "condition",
+        "data",
+        "noDataState",
+        "execErrState",
+        "for",
+        "labels",
+        "annotations",
+    )
     rule = {key: api[key] for key in keep if key in api}
     # Grafana expands $VAR in provisioning files; "$$" keeps a literal "$" for the
     # notification templates ({{ $labels.x }}).
@@ -133,29 +159,44 @@ def provisioning_document() -> dict[str, object]:
     for spec in RULES:
         folders.setdefault(spec.folder.title, []).append(spec)
     groups = [
-        {"orgId": 1, "name": "kotacerdas", "folder": title, "interval": EVAL_INTERVAL,
-         "rules": [_file_rule(spec) for spec in specs]}
+        {
+            "orgId": 1,
+            "name": "kotacerdas",
+            "folder": title,
+            "interval": EVAL_INTERVAL,
+            "rules": [_file_rule(spec) for spec in specs],
+        }
         for title, specs in folders.items()
     ]
     return {
         "apiVersion": 1,
         "groups": groups,
-        "contactPoints": [{
-            "orgId": 1,
-            "name": CONTACT_POINT,
-            "receivers": [
-                {"uid": "kota-ops-email", "type": "email",
-                 "settings": {"addresses": "$KOTA_ALERT_EMAIL"}},
-                {"uid": "kota-ops-webhook", "type": "webhook",
-                 "settings": {"url": "$KOTA_ALERT_WEBHOOK_URL", "httpMethod": "POST"}},
-            ],
-        }],
-        "policies": [{
-            "orgId": 1,
-            "receiver": CONTACT_POINT,
-            "group_by": ["grafana_folder", "alertname", "city"],
-            "group_wait": "30s",
-            "group_interval": "5m",
-            "repeat_interval": "4h",
-        }],
+        "contactPoints": [
+            {
+                "orgId": 1,
+                "name": CONTACT_POINT,
+                "receivers": [
+                    {
+                        "uid": "kota-ops-email",
+                        "type": "email",
+                        "settings": {"addresses": "$KOTA_ALERT_EMAIL"},
+                    },
+                    {
+                        "uid": "kota-ops-webhook",
+                        "type": "webhook",
+                        "settings": {"url": "$KOTA_ALERT_WEBHOOK_URL", "httpMethod": "POST"},
+                    },
+                ],
+            }
+        ],
+        "policies": [
+            {
+                "orgId": 1,
+                "receiver": CONTACT_POINT,
+                "group_by": ["grafana_folder", "alertname", "city"],
+                "group_wait": "30s",
+                "group_interval": "5m",
+                "repeat_interval": "4h",
+            }
+        ],
     }

@@ -37,8 +37,10 @@ LOS = {
 AQI = {
     "good": (label("Baik", "Good"), "green"),
     "moderate": (label("Sedang", "Moderate"), "yellow"),
-    "usg": (label("Tidak sehat bagi kelompok sensitif", "Unhealthy for sensitive groups"),
-            "orange"),
+    "usg": (
+        label("Tidak sehat bagi kelompok sensitif", "Unhealthy for sensitive groups"),
+        "orange",
+    ),
     "unhealthy": (label("Tidak sehat", "Unhealthy"), "red"),
     "very_unhealthy": (label("Sangat tidak sehat", "Very unhealthy"), "purple"),
     "hazardous": (label("Berbahaya", "Hazardous"), "dark-red"),

@@ -182,8 +182,13 @@ class _Engine:
     def evaluate(self, name: str, args: list[str]) -> str:
         start, end = self.time_range.start, self.time_range.end
         column = args[0] if args and args[0] else None
-        needs_column = {"__time", "__timeEpoch", "__timeFilter", "__unixEpochFilter",
-                        "__unixEpochNanoFilter"}
+        needs_column = {
+            "__time",
+            "__timeEpoch",
+            "__timeFilter",
+            "__unixEpochFilter",
+            "__unixEpochNanoFilter",
+        }
         if name in needs_column and column is None:
             raise MacroError(f"missing time column argument for macro {name}")
         s_epoch, e_epoch = int(start.timestamp()), int(end.timestamp())
@@ -221,8 +226,9 @@ def _check_fill(fill: str) -> None:
         raise MacroError(f"error parsing fill value {fill}") from None
 
 
-def expand_macros(sql: str, time_range: TimeRange, interval: timedelta,
-                  timescaledb: bool = False) -> str:
+def expand_macros(
+    sql: str, time_range: TimeRange, interval: timedelta, timescaledb: bool = False
+) -> str:
     """Passes 2 and 3 (what the Grafana server does with the query it receives)."""
     sql = sql.replace("$__interval_ms", str(int(interval / timedelta(milliseconds=1))))
     sql = sql.replace("$__interval", format_interval(interval))
@@ -234,16 +240,21 @@ def expand_macros(sql: str, time_range: TimeRange, interval: timedelta,
     for match in _MACRO.finditer(sql):
         name = match.group(1)
         # Pre-5.3 dashboards: "$__timeGroup(...)," in a select list meant the alias form.
-        if name == "__timeGroup" and sql[match.end():match.end() + 1] == ",":
+        if name == "__timeGroup" and sql[match.end() : match.end() + 1] == ",":
             name = "__timeGroupAlias"
         args = [arg.strip(" ") for arg in match.group(2).split(",")]
-        parts.append(sql[last:match.start()] + engine.evaluate(name, args))
+        parts.append(sql[last : match.start()] + engine.evaluate(name, args))
         last = match.end()
     return "".join(parts) + sql[last:]
 
 
-def expand(sql: str, time_range: TimeRange, variables: Mapping[str, Variable],
-           interval: timedelta = timedelta(minutes=1), timescaledb: bool = False) -> str:
+def expand(
+    sql: str,
+    time_range: TimeRange,
+    variables: Mapping[str, Variable],
+    interval: timedelta = timedelta(minutes=1),
+    timescaledb: bool = False,
+) -> str:
     """All three passes: the SQL PostgreSQL finally receives from Grafana."""
     scoped = {**builtin_variables(time_range, interval), **variables}
     return expand_macros(interpolate_variables(sql, scoped), time_range, interval, timescaledb)

@@ -43,20 +43,20 @@ def _city_value(code: str, column: str, title: str) -> str:
 
 
 OPEN_ALERT_COUNTS = f"""
-    SELECT count(*) AS "{label('Terbuka', 'Open')}",
-           count(*) FILTER (WHERE severity = 'critical') AS "{label('Kritis', 'Critical')}"
+    SELECT count(*) AS "{label("Terbuka", "Open")}",
+           count(*) FILTER (WHERE severity = 'critical') AS "{label("Kritis", "Critical")}"
       FROM v_alert_open
      WHERE city = {CITY} AND (district IS NULL OR district IN ({DISTRICTS}))
 """
 
 OPEN_ALERTS = f"""
-    SELECT a.opened_at AS "{label('Dibuka', 'Opened')}",
-           a.severity AS "{label('Tingkat', 'Severity')}",
-           a.kind AS "{label('Jenis', 'Kind')}",
-           coalesce(d.name, '—') AS "{label('Kecamatan', 'District')}",
+    SELECT a.opened_at AS "{label("Dibuka", "Opened")}",
+           a.severity AS "{label("Tingkat", "Severity")}",
+           a.kind AS "{label("Jenis", "Kind")}",
+           coalesce(d.name, '—') AS "{label("Kecamatan", "District")}",
            coalesce(a.sensor_id, '—') AS "Sensor",
-           a.value AS "{label('Nilai', 'Value')}",
-           a.message AS "{label('Pesan', 'Message')}"
+           a.value AS "{label("Nilai", "Value")}",
+           a.message AS "{label("Pesan", "Message")}"
       FROM v_alert_open a
       LEFT JOIN v_district d ON d.city = a.city AND d.slug = a.district
      WHERE a.city = {CITY} AND (a.district IS NULL OR a.district IN ({DISTRICTS}))
@@ -78,13 +78,13 @@ WORST_DISTRICTS = f"""
          WHERE il.city = {CITY} AND il.sensor_id IS NULL AND il.district IN ({DISTRICTS})
          GROUP BY il.district
     )
-    SELECT d.name AS "{label('Kecamatan', 'District')}",
+    SELECT d.name AS "{label("Kecamatan", "District")}",
            n.ispu AS "ISPU",
-           n.ispu_category AS "{label('Kategori ISPU', 'ISPU category')}",
-           n.green AS "{label('Indeks hijau', 'Green index')}",
-           n.safety AS "{label('Indeks keselamatan', 'Safety index')}",
-           n.congestion AS "{label('Kemacetan %', 'Congestion %')}",
-           n.overflowing AS "{label('Tempat sampah meluap', 'Bins overflowing')}"
+           n.ispu_category AS "{label("Kategori ISPU", "ISPU category")}",
+           n.green AS "{label("Indeks hijau", "Green index")}",
+           n.safety AS "{label("Indeks keselamatan", "Safety index")}",
+           n.congestion AS "{label("Kemacetan %", "Congestion %")}",
+           n.overflowing AS "{label("Tempat sampah meluap", "Bins overflowing")}"
       FROM now_by_district n
       JOIN v_district d ON d.city = {CITY} AND d.slug = n.district
      ORDER BY least(n.green, n.safety) ASC NULLS LAST, n.ispu DESC NULLS LAST
@@ -93,8 +93,8 @@ WORST_DISTRICTS = f"""
 
 INDICES_OVER_TIME = f"""
     SELECT window_start AS "time",
-           CASE code WHEN 'green_city_index' THEN '{label('Indeks kota hijau', 'Green-city index')}'
-                     ELSE '{label('Indeks keselamatan', 'Safety index')}' END AS metric,
+           CASE code WHEN 'green_city_index' THEN '{label("Indeks kota hijau", "Green-city index")}'
+                     ELSE '{label("Indeks keselamatan", "Safety index")}' END AS metric,
            value
       FROM v_indicator
      WHERE city = {CITY} AND district IS NULL AND sensor_id IS NULL
@@ -104,8 +104,9 @@ INDICES_OVER_TIME = f"""
 
 
 def build() -> db.Dashboard:
-    green, safety = label("Indeks kota hijau", "Green-city index"), label(
-        "Indeks keselamatan", "Safety index"
+    green, safety = (
+        label("Indeks kota hijau", "Green-city index"),
+        label("Indeks keselamatan", "Safety index"),
     )
     coverage = label("Cakupan", "Coverage")
     return (
@@ -114,33 +115,86 @@ def build() -> db.Dashboard:
             label("Ikhtisar kota", "City overview"),
             "Live air-quality map, composite indices with their coverage, open alerts.",
         )
-        .with_panel(stat_panel(green, _city_value("green_city_index", "value", green),
-                               steps=INDEX_STEPS, span=4, decimals=0))
-        .with_panel(stat_panel(f"{green} — {coverage}",
-                               _city_value("green_city_index", "coverage", coverage),
-                               unit="percentunit", steps=COVERAGE_STEPS, span=4))
-        .with_panel(stat_panel(safety, _city_value("safety_index", "value", safety),
-                               steps=INDEX_STEPS, span=4, decimals=0))
-        .with_panel(stat_panel(f"{safety} — {coverage}",
-                               _city_value("safety_index", "coverage", coverage),
-                               unit="percentunit", steps=COVERAGE_STEPS, span=4))
-        .with_panel(stat_panel(label("Peringatan terbuka", "Open alerts"), OPEN_ALERT_COUNTS,
-                               span=8, steps=[(None, "green"), (1.0, "red")]))
-        .with_panel(marker_map(
-            label("Kategori ISPU per stasiun", "ISPU category per station"), STATION_MAP,
-            "category_rank", ispu_rank_thresholds(), span=12, height=14,
-            description="Colour = ISPU category (Permen LHK P.14/2020), newest window.",
-        ))
-        .with_panel(table_panel(
-            label("Kecamatan terburuk saat ini", "Worst districts now"), WORST_DISTRICTS,
-            span=12, height=14, mappings=ispu_category_mappings(),
-        ))
-        .with_panel(table_panel(
-            label("Peringatan terbuka", "Open alerts"), OPEN_ALERTS, span=24, height=8,
-            mappings=labels.mappings(labels.SEVERITY, labels.ALERT_KIND),
-        ))
-        .with_panel(time_series(
-            label("Indeks kota dari waktu ke waktu", "City indices over time"),
-            INDICES_OVER_TIME, span=24, height=8, steps=INDEX_STEPS,
-        ))
+        .with_panel(
+            stat_panel(
+                green,
+                _city_value("green_city_index", "value", green),
+                steps=INDEX_STEPS,
+                span=4,
+                decimals=0,
+            )
+        )
+        .with_panel(
+            stat_panel(
+                label("Cakupan indeks kota hijau", "Green-city index coverage"),
+                _city_value("green_city_index", "coverage", coverage),
+                unit="percentunit",
+                steps=COVERAGE_STEPS,
+                span=4,
+            )
+        )
+        .with_panel(
+            stat_panel(
+                safety,
+                _city_value("safety_index", "value", safety),
+                steps=INDEX_STEPS,
+                span=4,
+                decimals=0,
+            )
+        )
+        .with_panel(
+            stat_panel(
+                label("Cakupan indeks keselamatan", "Safety index coverage"),
+                _city_value("safety_index", "coverage", coverage),
+                unit="percentunit",
+                steps=COVERAGE_STEPS,
+                span=4,
+            )
+        )
+        .with_panel(
+            stat_panel(
+                label("Peringatan terbuka", "Open alerts"),
+                OPEN_ALERT_COUNTS,
+                span=8,
+                steps=[(None, "green"), (1.0, "red")],
+            )
+        )
+        .with_panel(
+            marker_map(
+                label("Kategori ISPU per stasiun", "ISPU category per station"),
+                STATION_MAP,
+                "category_rank",
+                ispu_rank_thresholds(),
+                span=12,
+                height=14,
+                description="Colour = ISPU category (Permen LHK P.14/2020), newest window.",
+            )
+        )
+        .with_panel(
+            table_panel(
+                label("Kecamatan terburuk saat ini", "Worst districts now"),
+                WORST_DISTRICTS,
+                span=12,
+                height=14,
+                mappings=ispu_category_mappings(),
+            )
+        )
+        .with_panel(
+            table_panel(
+                label("Peringatan terbuka", "Open alerts"),
+                OPEN_ALERTS,
+                span=24,
+                height=8,
+                mappings=labels.mappings(labels.SEVERITY, labels.ALERT_KIND),
+            )
+        )
+        .with_panel(
+            time_series(
+                label("Indeks kota dari waktu ke waktu", "City indices over time"),
+                INDICES_OVER_TIME,
+                span=24,
+                height=8,
+                steps=INDEX_STEPS,
+            )
+        )
     )

@@ -27,7 +27,11 @@ from kotacerdas.dashboards.sql_query import DATASOURCE, Built, sql
 
 # Regulation colour names → Grafana colours.
 _COLOURS = {
-    "hijau": "green", "biru": "blue", "kuning": "yellow", "merah": "red", "hitam": "#1f1f1f",
+    "hijau": "green",
+    "biru": "blue",
+    "kuning": "yellow",
+    "merah": "red",
+    "hitam": "#1f1f1f",
 }
 _ISPU_EN = ("Good", "Moderate", "Unhealthy", "Very unhealthy", "Hazardous")
 # Ordered ISPU category codes, for SQL: array_position(<this>, category) = rank 1..5.
@@ -73,8 +77,14 @@ def _common(panel, title: str, query: str, fmt, span: int, height: int, descript
 
 
 def time_series(
-    title: str, query: str, *, unit: str = "short", span: int = 12, height: int = 8,
-    description: str | None = None, steps: Thresholds | None = None,
+    title: str,
+    query: str,
+    *,
+    unit: str = "short",
+    span: int = 12,
+    height: int = 8,
+    description: str | None = None,
+    steps: Thresholds | None = None,
 ) -> timeseries.Panel:
     panel = _common(timeseries.Panel(), title, query, "time_series", span, height, description)
     panel.unit(unit).line_width(1).fill_opacity(10).span_nulls(True)
@@ -86,8 +96,14 @@ def time_series(
 
 
 def state_timeline(
-    title: str, query: str, *, span: int = 24, height: int = 8, description: str | None = None,
-    steps: Thresholds | None = None, mappings: list[dm.ValueMapping] | None = None,
+    title: str,
+    query: str,
+    *,
+    span: int = 24,
+    height: int = 8,
+    description: str | None = None,
+    steps: Thresholds | None = None,
+    mappings: list[dm.ValueMapping] | None = None,
 ) -> statetimeline.Panel:
     panel = _common(statetimeline.Panel(), title, query, "time_series", span, height, description)
     panel.show_value(common.VisibilityMode.NEVER).merge_values(True)
@@ -101,9 +117,16 @@ def state_timeline(
 
 
 def stat_panel(
-    title: str, query: str, *, unit: str = "short", span: int = 6, height: int = 5,
-    description: str | None = None, steps: Thresholds | None = None,
-    mappings: list[dm.ValueMapping] | None = None, decimals: int | None = None,
+    title: str,
+    query: str,
+    *,
+    unit: str = "short",
+    span: int = 6,
+    height: int = 5,
+    description: str | None = None,
+    steps: Thresholds | None = None,
+    mappings: list[dm.ValueMapping] | None = None,
+    decimals: int | None = None,
 ) -> stat.Panel:
     panel = _common(stat.Panel(), title, query, "table", span, height, description)
     panel.unit(unit).reduce_options(
@@ -119,7 +142,12 @@ def stat_panel(
 
 
 def table_panel(
-    title: str, query: str, *, span: int = 12, height: int = 8, description: str | None = None,
+    title: str,
+    query: str,
+    *,
+    span: int = 12,
+    height: int = 8,
+    description: str | None = None,
     mappings: list[dm.ValueMapping] | None = None,
 ) -> table.Panel:
     panel = _common(table.Panel(), title, query, "table", span, height, description)
@@ -129,9 +157,16 @@ def table_panel(
 
 
 def bar_gauge(
-    title: str, query: str, *, unit: str = "short", span: int = 12, height: int = 8,
-    description: str | None = None, steps: Thresholds | None = None,
-    minimum: float | None = None, maximum: float | None = None,
+    title: str,
+    query: str,
+    *,
+    unit: str = "short",
+    span: int = 12,
+    height: int = 8,
+    description: str | None = None,
+    steps: Thresholds | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
 ) -> bargauge.Panel:
     """One bar per row: the query returns a label column and one value column."""
     panel = _common(bargauge.Panel(), title, query, "table", span, height, description)
@@ -148,16 +183,28 @@ def bar_gauge(
 
 
 def bar_chart(
-    title: str, query: str, x_field: str, *, unit: str = "short", span: int = 12,
-    height: int = 8, description: str | None = None,
+    title: str,
+    query: str,
+    x_field: str,
+    *,
+    unit: str = "short",
+    span: int = 12,
+    height: int = 8,
+    description: str | None = None,
 ) -> barchart.Panel:
     panel = _common(barchart.Panel(), title, query, "table", span, height, description)
     return panel.unit(unit).x_field(x_field).show_value(common.VisibilityMode.AUTO)
 
 
 def marker_map(
-    title: str, query: str, colour_field: str, colour_steps: db.ThresholdsConfig, *,
-    span: int = 12, height: int = 12, description: str | None = None,
+    title: str,
+    query: str,
+    colour_field: str,
+    colour_steps: db.ThresholdsConfig,
+    *,
+    span: int = 12,
+    height: int = 12,
+    description: str | None = None,
 ) -> geomap.Panel:
     """Markers at (lat, lon) coloured by ``colour_field`` through thresholds."""
     layer = common.MapLayerOptions(

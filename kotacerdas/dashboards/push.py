@@ -99,8 +99,9 @@ def load_model(entry: Entry, source: Path | None) -> dict[str, Any]:
     return model
 
 
-def push_all(url: str, token: str, source: Path | None = DEPLOY_DIR,
-             timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Pushed]:
+def push_all(
+    url: str, token: str, source: Path | None = DEPLOY_DIR, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> list[Pushed]:
     api = connect(url, token, timeout_s)
     results: list[Pushed] = []
     for folder in {entry.folder.uid: entry.folder for entry in CATALOGUE}.values():
@@ -108,10 +109,20 @@ def push_all(url: str, token: str, source: Path | None = DEPLOY_DIR,
     for entry in CATALOGUE:
         model = load_model(entry, source)
         model.pop("id", None)  # Grafana matches on uid; a stale numeric id would conflict
-        body = {"dashboard": model, "folderUid": entry.folder.uid, "overwrite": True,
-                "message": "kotacerdas dashboards push"}
+        body = {
+            "dashboard": model,
+            "folderUid": entry.folder.uid,
+            "overwrite": True,
+            "message": "kotacerdas dashboards push",
+        }
         with _translated(f"dashboard {entry.uid}"):
             answer = api.dashboard.update_dashboard(body)
-        results.append(Pushed(entry.uid, entry.folder.uid, str(answer.get("status", "")),
-                              str(answer.get("url", ""))))
+        results.append(
+            Pushed(
+                entry.uid,
+                entry.folder.uid,
+                str(answer.get("status", "")),
+                str(answer.get("url", "")),
+            )
+        )
     return results

@@ -43,15 +43,31 @@ WINDOW = timedelta(minutes=5)
 # ---------------------------------------------------------------- the pipeline run
 def _metrics(domain: str, sensor_index: int, minute: int) -> dict[str, float]:
     if domain == "air":
-        return {"pm25": 20.0 + 30 * sensor_index + minute, "pm10": 40.0 + minute,
-                "no2": 30.0, "so2": 10.0, "o3": 50.0, "co": 800.0,
-                "temperature": 30.0, "humidity": 70.0, "noise": 60.0}
+        return {
+            "pm25": 20.0 + 30 * sensor_index + minute,
+            "pm10": 40.0 + minute,
+            "no2": 30.0,
+            "so2": 10.0,
+            "o3": 50.0,
+            "co": 800.0,
+            "temperature": 30.0,
+            "humidity": 70.0,
+            "noise": 60.0,
+        }
     if domain == "traffic":
-        return {"vehicle_count": 80.0 + minute, "avg_speed_kmh": 45.0 - 10 * sensor_index,
-                "occupancy": 30.0 + 10 * sensor_index, "speeding_count": 2.0 + sensor_index}
+        return {
+            "vehicle_count": 80.0 + minute,
+            "avg_speed_kmh": 45.0 - 10 * sensor_index,
+            "occupancy": 30.0 + 10 * sensor_index,
+            "speeding_count": 2.0 + sensor_index,
+        }
     fill = min(99.0, 40.0 + 20 * sensor_index + minute)
-    return {"fill_level": fill, "temperature": 75.0 if sensor_index == 2 else 31.0,
-            "weight_kg": fill, "lid_open": 0.0}
+    return {
+        "fill_level": fill,
+        "temperature": 75.0 if sensor_index == 2 else 31.0,
+        "weight_kg": fill,
+        "lid_open": 0.0,
+    }
 
 
 def _messages(now: datetime) -> list[tuple[str, bytes]]:
@@ -60,23 +76,31 @@ def _messages(now: datetime) -> list[tuple[str, bytes]]:
         for index, sensor in enumerate(sensors):
             for minute in range(MINUTES):
                 ts = now - timedelta(minutes=MINUTES - minute)
-                messages.append((topic(CITY, domain, sensor),
-                                 native(sensor, domain, ts, minute,
-                                        _metrics(domain, index, minute))))
+                messages.append(
+                    (
+                        topic(CITY, domain, sensor),
+                        native(sensor, domain, ts, minute, _metrics(domain, index, minute)),
+                    )
+                )
     # Two refusals, so the dead-letter panels have something to show.
     messages.append((topic(CITY, "air", "jkt-air-0001"), b"{not json"))
-    messages.append((topic(CITY, "air", "jkt-air-0002"),
-                     native("jkt-air-0003", "air", now, 0)))  # topic mismatch
+    messages.append(
+        (topic(CITY, "air", "jkt-air-0002"), native("jkt-air-0003", "air", now, 0))
+    )  # topic mismatch
     return messages
 
 
 def _isolated_env(stack: Any) -> dict[str, str]:
     tag = uuid.uuid4().hex[:8]
-    return {**stack.env, "KOTA_ENV": "test", "KOTA_KAFKA_TOPIC_PREFIX": f"d{tag}",
-            "KOTA_AGG_GROUP_ID": f"kota-aggregator-{tag}",
-            "KOTA_INGEST_SHARED_GROUP": f"kota-ingest-{tag}",
-            "KOTA_INGEST_CLIENT_ID": f"kota-ingest-{tag}",
-            "KOTA_INGEST_SESSION_EXPIRY_S": "120"}
+    return {
+        **stack.env,
+        "KOTA_ENV": "test",
+        "KOTA_KAFKA_TOPIC_PREFIX": f"d{tag}",
+        "KOTA_AGG_GROUP_ID": f"kota-aggregator-{tag}",
+        "KOTA_INGEST_SHARED_GROUP": f"kota-ingest-{tag}",
+        "KOTA_INGEST_CLIENT_ID": f"kota-ingest-{tag}",
+        "KOTA_INGEST_SESSION_EXPIRY_S": "120",
+    }
 
 
 def _run_pipeline(stack: Any, log_dir: Path, now: datetime) -> None:
@@ -86,8 +110,13 @@ def _run_pipeline(stack: Any, log_dir: Path, now: datetime) -> None:
     from kotacerdas.topics import ensure_topics
 
     env = _isolated_env(stack)
-    asyncio.run(ensure_topics(KafkaSettings(bootstrap=env["KOTA_KAFKA_BOOTSTRAP"],
-                                            topic_prefix=env["KOTA_KAFKA_TOPIC_PREFIX"])))
+    asyncio.run(
+        ensure_topics(
+            KafkaSettings(
+                bootstrap=env["KOTA_KAFKA_BOOTSTRAP"], topic_prefix=env["KOTA_KAFKA_TOPIC_PREFIX"]
+            )
+        )
+    )
     services = [ServiceProcess(name, env, log_dir) for name in ("ingest", "aggregate")]
     try:
         for service in services:
@@ -110,7 +139,8 @@ def _wait_for_rows(conninfo: str, expected: int, timeout_s: float = 90) -> None:
                 """SELECT (SELECT count(*) FROM v_air_reading WHERE sensor_id = ANY(%(s)s))
                         + (SELECT count(*) FROM v_traffic_reading WHERE sensor_id = ANY(%(s)s))
                         + (SELECT count(*) FROM v_waste_reading WHERE sensor_id = ANY(%(s)s))""",
-                {"s": ids}).fetchone()
+                {"s": ids},
+            ).fetchone()
             (letters,) = conn.execute("SELECT count(*) FROM v_dead_letter").fetchone()
             if stored >= expected and letters >= 2:
                 return
@@ -127,14 +157,20 @@ def _rollups(conn: psycopg.Connection) -> None:
             source = f"{domain}_reading" if unit == "minute" else f"{domain}_rollup_1m"
             rows = conn.execute(
                 f"SELECT DISTINCT sensor_id, date_trunc('{unit}', ts) FROM {source} "
-                "WHERE sensor_id = ANY(%s)", (sensors,)).fetchall()
-            conn.execute(recompute(domain, grain), {"sensors": [r[0] for r in rows],
-                                                    "buckets": [r[1] for r in rows]})
-        conn.execute("INSERT INTO sensor_state (sensor_id, last_ts) "
-                     f"SELECT sensor_id, max(ts) FROM {domain}_reading "
-                     "WHERE sensor_id = ANY(%s) GROUP BY sensor_id "
-                     "ON CONFLICT (sensor_id) DO UPDATE SET last_ts = EXCLUDED.last_ts",
-                     (sensors,))
+                "WHERE sensor_id = ANY(%s)",
+                (sensors,),
+            ).fetchall()
+            conn.execute(
+                recompute(domain, grain),
+                {"sensors": [r[0] for r in rows], "buckets": [r[1] for r in rows]},
+            )
+        conn.execute(
+            "INSERT INTO sensor_state (sensor_id, last_ts) "
+            f"SELECT sensor_id, max(ts) FROM {domain}_reading "
+            "WHERE sensor_id = ANY(%s) GROUP BY sensor_id "
+            "ON CONFLICT (sensor_id) DO UPDATE SET last_ts = EXCLUDED.last_ts",
+            (sensors,),
+        )
 
 
 @dataclass(frozen=True)
@@ -156,45 +192,72 @@ def _sensor_rows(districts: dict[str, str], step: int) -> list[Row]:
         value = 30.0 + 70 * i + step  # newest: baik, tidak_sehat, tidak_sehat
         aqi_value = int(60 + 40 * i + step)
         critical = json.dumps({"critical": "pm25"})
-        rows += [Row(districts[sensor], sensor, "ispu", value, ispu.category(value), 3 / 7,
-                     critical),
-                 Row(districts[sensor], sensor, "aqi_pm25_nowcast", aqi_value,
-                     aqi.category(aqi_value)),
-                 Row(districts[sensor], sensor, "who_pm25_exceed_h", float(4 * i))]
-        rows += [Row(districts[sensor], sensor, f"ispu_{p}", value / k)
-                 for p, k in (("pm25", 1), ("pm10", 2), ("no2", 3))]
-        rows += [Row(districts[sensor], sensor, "hazardous_air", 0.0),
-                 Row(districts[sensor], sensor, "nowcast_pm25", value / 2)]
+        rows += [
+            Row(districts[sensor], sensor, "ispu", value, ispu.category(value), 3 / 7, critical),
+            Row(districts[sensor], sensor, "aqi_pm25_nowcast", aqi_value, aqi.category(aqi_value)),
+            Row(districts[sensor], sensor, "who_pm25_exceed_h", float(4 * i)),
+        ]
+        rows += [
+            Row(districts[sensor], sensor, f"ispu_{p}", value / k)
+            for p, k in (("pm25", 1), ("pm10", 2), ("no2", 3))
+        ]
+        rows += [
+            Row(districts[sensor], sensor, "hazardous_air", 0.0),
+            Row(districts[sensor], sensor, "nowcast_pm25", value / 2),
+        ]
     letters = "ABCDEF"
     for i, sensor in enumerate(SENSORS["traffic"]):
         rank = 2 + 2 * i  # B, D, F
-        rows += [Row(districts[sensor], sensor, "los", float(rank), letters[rank - 1]),
-                 Row(districts[sensor], sensor, "vc_ratio", 0.3 * rank),
-                 Row(districts[sensor], sensor, "speed_ratio", 1.0 - 0.15 * rank),
-                 Row(districts[sensor], sensor, "congestion_level", 15.0 * rank),
-                 Row(districts[sensor], sensor, "speeding_share", 0.05 * (i + 1)),
-                 Row(districts[sensor], sensor, "gridlock", 1.0 if rank == 6 else 0.0)]
+        rows += [
+            Row(districts[sensor], sensor, "los", float(rank), letters[rank - 1]),
+            Row(districts[sensor], sensor, "vc_ratio", 0.3 * rank),
+            Row(districts[sensor], sensor, "speed_ratio", 1.0 - 0.15 * rank),
+            Row(districts[sensor], sensor, "congestion_level", 15.0 * rank),
+            Row(districts[sensor], sensor, "speeding_share", 0.05 * (i + 1)),
+            Row(districts[sensor], sensor, "gridlock", 1.0 if rank == 6 else 0.0),
+        ]
     for i, sensor in enumerate(SENSORS["waste"]):
         fill = 50.0 + 20 * i + step
-        rows += [Row(districts[sensor], sensor, "fill_level", fill),
-                 Row(districts[sensor], sensor, "overflowing", 0.0),
-                 Row(districts[sensor], sensor, "time_to_full_h", 30.0 - 12 * i),
-                 Row(districts[sensor], sensor, "bin_fire_risk", 1.0 if i == 2 else 0.0)]
+        rows += [
+            Row(districts[sensor], sensor, "fill_level", fill),
+            Row(districts[sensor], sensor, "overflowing", 0.0),
+            Row(districts[sensor], sensor, "time_to_full_h", 30.0 - 12 * i),
+            Row(districts[sensor], sensor, "bin_fire_risk", 1.0 if i == 2 else 0.0),
+        ]
     return rows
 
 
 def _place_rows(districts: set[str], step: int) -> list[Row]:
-    codes = {"ispu": 120.0, "aqi_pm25_nowcast": 110.0, "hazardous_air_share": 0.0,
-             "congestion_level": 45.0, "los": 4.0, "gridlock_segments": 1.0,
-             "speeding_share": 0.1, "bins_overflowing": 1.0, "overflow_share": 0.2,
-             "collection_efficiency": 0.85, "fire_risk_bins": 1.0, "silent_sensors": 3.0,
-             "green_city_index": 62.0, "safety_index": 71.0}
+    codes = {
+        "ispu": 120.0,
+        "aqi_pm25_nowcast": 110.0,
+        "hazardous_air_share": 0.0,
+        "congestion_level": 45.0,
+        "los": 4.0,
+        "gridlock_segments": 1.0,
+        "speeding_share": 0.1,
+        "bins_overflowing": 1.0,
+        "overflow_share": 0.2,
+        "collection_efficiency": 0.85,
+        "fire_risk_bins": 1.0,
+        "silent_sensors": 3.0,
+        "green_city_index": 62.0,
+        "safety_index": 71.0,
+    }
     categories = {"ispu": "tidak_sehat", "aqi_pm25_nowcast": "usg", "los": "D"}
     rows = []
     for place in ("", *sorted(districts)):
         for n, (code, value) in enumerate(codes.items()):
-            rows.append(Row(place, "", code, value - n % 3 + step, categories.get(code),
-                            0.8 if code.endswith("_index") else 1.0))
+            rows.append(
+                Row(
+                    place,
+                    "",
+                    code,
+                    value - n % 3 + step,
+                    categories.get(code),
+                    0.8 if code.endswith("_index") else 1.0,
+                )
+            )
     return rows
 
 
@@ -202,14 +265,29 @@ def _indicators(conn: psycopg.Connection, now: datetime) -> None:
     districts = dict(conn.execute("SELECT sensor_id, district FROM sensor").fetchall())
     newest = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 5)
     windows = [newest - i * WINDOW for i in range(12)][::-1]
-    sql = ("INSERT INTO {table} (city, district, sensor_id, code, ts, window_s, value, "
-           "category, coverage, detail) VALUES (%s, %s, %s, %s, %s, 300, %s, %s, %s, %s) "
-           "ON CONFLICT DO NOTHING")
+    sql = (
+        "INSERT INTO {table} (city, district, sensor_id, code, ts, window_s, value, "
+        "category, coverage, detail) VALUES (%s, %s, %s, %s, %s, 300, %s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING"
+    )
     for step, start in enumerate(windows):
         rows = _sensor_rows(districts, step) + _place_rows(
-            {districts[s] for sensors in SENSORS.values() for s in sensors}, step)
-        params = [(CITY, r.district, r.sensor_id, r.code, start, r.value, r.category,
-                   r.coverage, r.detail) for r in rows]
+            {districts[s] for sensors in SENSORS.values() for s in sensors}, step
+        )
+        params = [
+            (
+                CITY,
+                r.district,
+                r.sensor_id,
+                r.code,
+                start,
+                r.value,
+                r.category,
+                r.coverage,
+                r.detail,
+            )
+            for r in rows
+        ]
         with conn.cursor() as cur:
             cur.executemany(sql.format(table="indicator"), params)
             if start == newest:
@@ -219,24 +297,83 @@ def _indicators(conn: psycopg.Connection, now: datetime) -> None:
 
 def _alerts(conn: psycopg.Connection, now: datetime) -> None:
     alerts = [
-        ("ispu_hazardous", "hazardous_air", "critical", "gambir", "jkt-air-0001", "open",
-         now - timedelta(minutes=20), None, 320.0, "ISPU berbahaya / hazardous"),
-        ("bin_fire", "bin_fire", "critical", "sawah-besar", "jkt-waste-0004", "open",
-         now - timedelta(minutes=10), None, 75.0, "Suhu tinggi / bin hot"),
-        ("gridlock", "gridlock", "warning", "gambir", "jkt-traffic-0003", "closed",
-         now - timedelta(minutes=40), now - timedelta(minutes=22), 6.0, "LOS F"),
-        ("gridlock", "gridlock", "warning", "gambir", "jkt-traffic-0003", "open",
-         now - timedelta(minutes=8), None, 6.0, "LOS F"),
+        (
+            "ispu_hazardous",
+            "hazardous_air",
+            "critical",
+            "gambir",
+            "jkt-air-0001",
+            "open",
+            now - timedelta(minutes=20),
+            None,
+            320.0,
+            "ISPU berbahaya / hazardous",
+        ),
+        (
+            "bin_fire",
+            "bin_fire",
+            "critical",
+            "sawah-besar",
+            "jkt-waste-0004",
+            "open",
+            now - timedelta(minutes=10),
+            None,
+            75.0,
+            "Suhu tinggi / bin hot",
+        ),
+        (
+            "gridlock",
+            "gridlock",
+            "warning",
+            "gambir",
+            "jkt-traffic-0003",
+            "closed",
+            now - timedelta(minutes=40),
+            now - timedelta(minutes=22),
+            6.0,
+            "LOS F",
+        ),
+        (
+            "gridlock",
+            "gridlock",
+            "warning",
+            "gambir",
+            "jkt-traffic-0003",
+            "open",
+            now - timedelta(minutes=8),
+            None,
+            6.0,
+            "LOS F",
+        ),
     ]
-    conn.execute("UPDATE alert SET state = 'closed', closed_at = now(), close_reason = 'expired' "
-                 "WHERE city = %s AND state = 'open'", (CITY,))
+    conn.execute(
+        "UPDATE alert SET state = 'closed', closed_at = now(), close_reason = 'expired' "
+        "WHERE city = %s AND state = 'open'",
+        (CITY,),
+    )
     for rule, kind, severity, district, sensor, state, opened, closed, value, msg in alerts:
         conn.execute(
             "INSERT INTO alert (rule, kind, severity, city, district, sensor_id, place_key, "
             "state, opened_at, last_seen_at, closed_at, close_reason, value, peak, message) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (rule, kind, severity, CITY, district, sensor, f"{CITY}/{district}/{sensor}", state,
-             opened, closed or now, closed, "cleared" if closed else None, value, value, msg))
+            (
+                rule,
+                kind,
+                severity,
+                CITY,
+                district,
+                sensor,
+                f"{CITY}/{district}/{sensor}",
+                state,
+                opened,
+                closed or now,
+                closed,
+                "cleared" if closed else None,
+                value,
+                value,
+                msg,
+            ),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -244,9 +381,11 @@ def city_data(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> datetime:
     now = datetime.now(UTC).replace(microsecond=0)
     _run_pipeline(stack, tmp_path_factory.mktemp("dash-services"), now)
     with psycopg.connect(stack.conninfo("writer")) as conn:
-        conn.execute("SELECT kota_ensure_partitions(t, %s, %s) FROM unnest(ARRAY["
-                     "'indicator', 'pipeline_batch']::regclass[]) AS t",
-                     (date.today() - timedelta(days=1), date.today() + timedelta(days=1)))
+        conn.execute(
+            "SELECT kota_ensure_partitions(t, %s, %s) FROM unnest(ARRAY["
+            "'indicator', 'pipeline_batch']::regclass[]) AS t",
+            (date.today() - timedelta(days=1), date.today() + timedelta(days=1)),
+        )
         _rollups(conn)
         _indicators(conn, now)
         _alerts(conn, now)
@@ -285,8 +424,9 @@ def _variables(conninfo: str, model: dict[str, Any], time_range: TimeRange) -> d
         values = tuple(options.column("__value"))
         assert values, f"variable {variable['name']} has no options"
         if variable.get("includeAll"):
-            resolved[variable["name"]] = Variable(values, multi=True,
-                                                  texts=tuple(options.column("__text")))
+            resolved[variable["name"]] = Variable(
+                values, multi=True, texts=tuple(options.column("__text"))
+            )
         else:
             assert CITY in values
             resolved[variable["name"]] = Variable.single(CITY)
@@ -369,9 +509,14 @@ def test_station_map_colours_follow_the_ispu_category(stack, city_data):
     from kotacerdas.dashboards import overview
 
     time_range = TimeRange.last(timedelta(hours=1))
-    sql = expand(overview.STATION_MAP, time_range,
-                 {"city": Variable.single(CITY), "district": Variable(("gambir", "sawah-besar",
-                                                                       "kemayoran"), True)})
+    sql = expand(
+        overview.STATION_MAP,
+        time_range,
+        {
+            "city": Variable.single(CITY),
+            "district": Variable(("gambir", "sawah-besar", "kemayoran"), True),
+        },
+    )
     result = _run(stack.conninfo("reader"), sql)
     ranks = dict(zip(result.column("category"), result.column("category_rank"), strict=True))
     assert ranks.get("baik") == 1 and ranks.get("tidak_sehat") == 3, ranks

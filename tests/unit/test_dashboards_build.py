@@ -70,7 +70,10 @@ def test_overview_has_city_and_district_variables_and_a_station_geomap():
     assert variables["district"]["multi"] and variables["district"]["includeAll"]
     geomap = next(p for p in model["panels"] if p["type"] == "geomap")
     assert geomap["options"]["layers"][0]["location"] == {
-        "mode": "coords", "latitude": "lat", "longitude": "lon"}
+        "mode": "coords",
+        "latitude": "lat",
+        "longitude": "lon",
+    }
 
 
 def test_datasource_provisioning_uses_the_read_only_role_and_the_panels_uid():
@@ -85,7 +88,8 @@ def test_dashboard_providers_match_the_folders_and_the_build_layout():
     doc = yaml.safe_load((PROVISIONING / "dashboards" / "kotacerdas.yaml").read_text())
     providers = {p["folderUid"]: p for p in doc["providers"]}
     assert {(f.uid, f.title) for f in FOLDERS} == {
-        (uid, p["folder"]) for uid, p in providers.items()}
+        (uid, p["folder"]) for uid, p in providers.items()
+    }
     for entry in CATALOGUE:
         assert providers[entry.folder.uid]["options"]["path"].endswith(entry.path.parent.name)
 
@@ -93,15 +97,21 @@ def test_dashboard_providers_match_the_folders_and_the_build_layout():
 def test_alert_rules_cover_the_four_kinds_and_query_the_data_source():
     doc = yaml.safe_load(render()[ALERTING_FILE])
     rules = {r["uid"]: r for group in doc["groups"] for r in group["rules"]}
-    assert set(rules) == {"kota-hazardous-air", "kota-bin-fire-risk", "kota-gridlock",
-                          "kota-pipeline-stalled"}
+    assert set(rules) == {
+        "kota-hazardous-air",
+        "kota-bin-fire-risk",
+        "kota-gridlock",
+        "kota-pipeline-stalled",
+    }
     for rule in rules.values():
         query, condition = rule["data"]
         assert query["datasourceUid"] == DATASOURCE_UID and query["model"]["format"] == "table"
         assert "$" not in query["model"]["rawSql"]  # Grafana would expand it as an env var
         assert condition["model"]["type"] == "threshold" and rule["condition"] == "B"
-        assert "$$labels" in rule["annotations"]["summary"] or "$$values" in rule[
-            "annotations"]["summary"]
+        assert (
+            "$$labels" in rule["annotations"]["summary"]
+            or "$$values" in rule["annotations"]["summary"]
+        )
     assert rules["kota-pipeline-stalled"]["noDataState"] == "Alerting"
     (contact,) = doc["contactPoints"]
     settings = [r["settings"] for r in contact["receivers"]]

@@ -125,7 +125,7 @@ def test_an_http_failure_names_the_dashboard_and_status(grafana: FakeGrafana):
 
 
 def test_an_unreachable_grafana_is_reported_not_raised_as_a_traceback():
-    with pytest.raises(PushError, match="cannot reach Grafana|did not answer"):
+    with pytest.raises(PushError, match=r"cannot reach Grafana|did not answer"):
         push_all("http://127.0.0.1:9", TOKEN, timeout_s=2)
 
 

@@ -87,8 +87,17 @@ def test_compose_file_matches_the_compose_specification_schema() -> None:
 def test_the_expected_services_exist_with_their_profiles() -> None:
     found = services()
     expected = {
-        "mqtt-users", "mosquitto", "kafka", "kafka-init", "timescaledb", "migrate",
-        "ingest", "aggregator", "grafana", "simulator", "exporter",
+        "mqtt-users",
+        "mosquitto",
+        "kafka",
+        "kafka-init",
+        "timescaledb",
+        "migrate",
+        "ingest",
+        "aggregator",
+        "grafana",
+        "simulator",
+        "exporter",
     }
     assert set(found) == expected
     assert found["simulator"]["profiles"] == ["demo"]
@@ -143,7 +152,11 @@ def test_one_shot_jobs_are_awaited_by_the_services_that_need_them() -> None:
     }
     for service, job in needs.items():
         assert job in found[service]["depends_on"], f"{service} must wait for {job}"
-    assert {n for n, s in found.items() if is_one_shot(s)} == {"mqtt-users", "kafka-init", "migrate"}
+    assert {n for n, s in found.items() if is_one_shot(s)} == {
+        "mqtt-users",
+        "kafka-init",
+        "migrate",
+    }
 
 
 # --- images ---------------------------------------------------------------------------
@@ -152,7 +165,7 @@ def test_one_shot_jobs_are_awaited_by_the_services_that_need_them() -> None:
 @pytest.mark.parametrize("name", sorted(services()))
 def test_every_image_is_pinned_to_a_version(name: str) -> None:
     image = with_defaults(services()[name]["image"])
-    repository, sep, tag = image.rpartition(":")
+    _repository, sep, tag = image.rpartition(":")
     assert sep and "/" not in tag, f"{name}: {image} has no tag"
     assert tag != "latest" and re.match(r"^\d+\.\d+(\.\d+)?", tag), f"{name}: {image}"
 
@@ -174,7 +187,13 @@ def test_the_kafka_image_matches_the_broker_version_of_the_native_stack() -> Non
 def test_python_services_share_our_image_built_from_the_one_dockerfile() -> None:
     ours = {n: s for n, s in services().items() if s["image"].startswith(f"{OUR_IMAGE}:")}
     assert set(ours) == {
-        "mqtt-users", "kafka-init", "migrate", "ingest", "aggregator", "simulator", "exporter",
+        "mqtt-users",
+        "kafka-init",
+        "migrate",
+        "ingest",
+        "aggregator",
+        "simulator",
+        "exporter",
     }
     for name, service in ours.items():
         assert service["build"] == {"context": ".", "dockerfile": "deploy/docker/Dockerfile"}, name
@@ -336,7 +355,8 @@ def test_kafka_environment_mirrors_the_native_server_properties() -> None:
     fixed = {
         key: value
         for key, value in (
-            line.split("=", 1) for line in template.splitlines()
+            line.split("=", 1)
+            for line in template.splitlines()
             if "=" in line and not line.startswith("#")
         )
         if "${" not in value
@@ -354,7 +374,7 @@ def test_every_bind_mounted_file_exists_in_the_repo() -> None:
     for name, service in services().items():
         for target, source in bind_mounts(service).items():
             assert (REPO / source).exists(), f"{name}: {source} -> {target}"
-    for target, source in bind_mounts(load(TLS_OVERRIDE)["services"]["mosquitto"]).items():
+    for source in bind_mounts(load(TLS_OVERRIDE)["services"]["mosquitto"]).values():
         assert (REPO / source).exists() or source.startswith(".kota/"), source
 
 
@@ -378,7 +398,10 @@ def test_grafana_gets_what_its_provisioning_reads() -> None:
 
 
 def test_the_ops_endpoints_listen_inside_the_container_and_are_probed_there() -> None:
-    for name, prefix, port in (("ingest", "KOTA_INGEST_", 29100), ("aggregator", "KOTA_AGG_", 29101)):
+    for name, prefix, port in (
+        ("ingest", "KOTA_INGEST_", 29100),
+        ("aggregator", "KOTA_AGG_", 29101),
+    ):
         service = services()[name]
         assert service["environment"][f"{prefix}OPS_HOST"] == "0.0.0.0"
         assert service["environment"][f"{prefix}OPS_PORT"] == str(port)
@@ -398,8 +421,14 @@ def _settings_fields() -> dict[str, set[str]]:
     from simulators.settings import SimulatorSettings
 
     classes = (
-        s.MqttSettings, s.KafkaSettings, s.DatabaseSettings, s.ReaderDatabaseSettings,
-        s.OwnerDatabaseSettings, s.RegistrySettings, IngestSettings, AggregatorSettings,
+        s.MqttSettings,
+        s.KafkaSettings,
+        s.DatabaseSettings,
+        s.ReaderDatabaseSettings,
+        s.OwnerDatabaseSettings,
+        s.RegistrySettings,
+        IngestSettings,
+        AggregatorSettings,
         SimulatorSettings,
     )
     fields = {c.model_config["env_prefix"].upper(): set(c.model_fields) for c in classes}
@@ -411,7 +440,7 @@ def known_setting(variable: str) -> bool:
     fields = _settings_fields()
     for prefix in sorted(fields, key=len, reverse=True):
         if variable.startswith(prefix):
-            return variable[len(prefix):].lower() in fields[prefix]
+            return variable[len(prefix) :].lower() in fields[prefix]
     return False
 
 

@@ -77,7 +77,7 @@ def test_the_image_runs_as_a_fixed_non_root_user_with_the_cli_as_entrypoint() ->
     assert entrypoint == ['["kotacerdas"]']
     # USER comes after every RUN: nothing later runs as root.
     last_run = max(i for i, (word, _) in enumerate(runtime) if word == "RUN")
-    assert [i for i, (word, _) in enumerate(runtime) if word == "USER"][0] > last_run
+    assert next(i for i, (word, _) in enumerate(runtime) if word == "USER") > last_run
 
 
 def test_no_secret_is_baked_into_the_image() -> None:
@@ -92,9 +92,9 @@ def test_the_image_copies_every_package_the_project_ships() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = {p.rstrip("*") for p in patterns}
-    copied = {
-        rest.split()[0].rstrip("/") for word, rest in stages()[0] if word == "COPY"
-    } - {"pyproject.toml"}
+    copied = {rest.split()[0].rstrip("/") for word, rest in stages()[0] if word == "COPY"} - {
+        "pyproject.toml"
+    }
     assert packages <= copied, packages - copied
 
 
@@ -117,12 +117,26 @@ def ignored(path: str) -> bool:
 
 
 def test_the_build_context_excludes_secrets_and_state() -> None:
-    for path in (".env", ".env.example", ".kota/stack.env", ".kota/tls/ca.key", ".git/config",
-                 ".venv/bin/python", "deploy/k8s/secret.example.yaml", "tests/conftest.py",
-                 "kotacerdas/__pycache__/cli.cpython-311.pyc"):
+    for path in (
+        ".env",
+        ".env.example",
+        ".kota/stack.env",
+        ".kota/tls/ca.key",
+        ".git/config",
+        ".venv/bin/python",
+        "deploy/k8s/secret.example.yaml",
+        "tests/conftest.py",
+        "kotacerdas/__pycache__/cli.cpython-311.pyc",
+    ):
         assert ignored(path), path
-    for path in ("pyproject.toml", "kotacerdas/cli.py", "aggregator/migrations/001_registry_and_raw.sql",
-                 "kotacerdas/cities/jakarta.yaml", "cityscore/py.typed", "simulators/cli.py"):
+    for path in (
+        "pyproject.toml",
+        "kotacerdas/cli.py",
+        "aggregator/migrations/001_registry_and_raw.sql",
+        "kotacerdas/cities/jakarta.yaml",
+        "cityscore/py.typed",
+        "simulators/cli.py",
+    ):
         assert not ignored(path), path
 
 
@@ -130,5 +144,6 @@ def test_the_dockerignore_sits_where_buildkit_looks_for_it() -> None:
     """BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile it builds."""
     assert DOCKERIGNORE.name == DOCKERFILE.name + ".dockerignore"
     assert DOCKERIGNORE.parent == DOCKERFILE.parent
-    rules = [l for l in DOCKERIGNORE.read_text().splitlines() if l and not l.startswith("#")]
+    lines = DOCKERIGNORE.read_text().splitlines()
+    rules = [line for line in lines if line and not line.startswith("#")]
     assert rules[0] == "*", "allow-list: exclude everything first"

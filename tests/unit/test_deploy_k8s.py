@@ -207,13 +207,18 @@ def test_autoscalers_scale_on_cpu_and_on_lag(name: str) -> None:
     workload = one(target["kind"], target["name"])
     assert workload["spec"]["replicas"] == hpa["spec"]["minReplicas"]
     metrics = hpa["spec"]["metrics"]
-    assert {"type": "Resource", "resource": {"name": "cpu", "target": {
-        "type": "Utilization", "averageUtilization": 70}}} in metrics
+    assert {
+        "type": "Resource",
+        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+    } in metrics
     lag = [m for m in metrics if m["type"] in ("Pods", "External")]
     assert lag, "a lag metric"
     # The metric is one the service exports on /metrics.
-    source = (REPO / {"kotacerdas-ingest": "ingest", "kotacerdas-aggregator": "aggregator"}[name]
-              / "metrics.py").read_text()
+    source = (
+        REPO
+        / {"kotacerdas-ingest": "ingest", "kotacerdas-aggregator": "aggregator"}[name]
+        / "metrics.py"
+    ).read_text()
     for metric in lag:
         assert f'"{metric["pods"]["metric"]["name"]}"' in source
 
@@ -224,7 +229,8 @@ def test_autoscalers_scale_on_cpu_and_on_lag(name: str) -> None:
 def test_each_long_running_workload_has_a_disruption_budget(workload: dict[str, Any]) -> None:
     labels = workload["spec"]["template"]["metadata"]["labels"]
     budgets = [
-        b for b in by_kind("PodDisruptionBudget")
+        b
+        for b in by_kind("PodDisruptionBudget")
         if b["spec"]["selector"]["matchLabels"].items() <= labels.items()
     ]
     assert len(budgets) == 1
@@ -238,8 +244,13 @@ def test_selectors_match_their_pod_templates() -> None:
             selector = workload["spec"]["selector"]["matchLabels"]
             assert selector.items() <= workload["spec"]["template"]["metadata"]["labels"].items()
     for service in by_kind("Service"):
-        pods = [w for w in workloads() if w["kind"] in LONG_RUNNING and service["spec"][
-            "selector"].items() <= w["spec"]["template"]["metadata"]["labels"].items()]
+        pods = [
+            w
+            for w in workloads()
+            if w["kind"] in LONG_RUNNING
+            and service["spec"]["selector"].items()
+            <= w["spec"]["template"]["metadata"]["labels"].items()
+        ]
         assert len(pods) == 1, service["metadata"]["name"]
 
 
@@ -252,8 +263,11 @@ def test_the_exporter_runs_monthly_one_at_a_time_with_a_deadline() -> None:
     [container] = pod_spec(cron)["containers"]
     assert container["args"][0] == "export"
     # The read-only role, nothing more.
-    secrets = {e["valueFrom"]["secretKeyRef"]["key"] for e in env_of(container).values()
-               if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]}
+    secrets = {
+        e["valueFrom"]["secretKeyRef"]["key"]
+        for e in env_of(container).values()
+        if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]
+    }
     assert secrets == {"reader-db-password"}
 
 
@@ -340,3 +354,23 @@ def test_the_settings_accept_the_production_configuration(
     assert settings.kafka.security_protocol == "SASL_SSL"
     assert settings.kafka.sasl_username == env_of(container)["KOTA_KAFKA_SASL_USERNAME"]["value"]
     assert str(settings.kafka.ca_file) == "/etc/kotacerdas/tls/kafka-ca.crt"
+
+
+@pytest.mark.parametrize("workload", workloads(), ids=workload_id)
+def test_workload_commands_are_ones_the_cli_accepts(workload: dict[str, Any]) -> None:
+    import shlex
+
+    from kotacerdas.cli import build_parser
+
+    parser = build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    [container] = pod_spec(workload)["containers"]
+    if "command" in container:
+        assert container["command"][:2] == ["/bin/sh", "-ec"]
+        lines = [shlex.split(step)[1:] for step in container["command"][2].split("&&")]
+    else:
+        lines = [container["args"]]
+    for argv in lines:
+        if argv[0] not in subcommands:
+            pytest.skip(f"`kotacerdas {argv[0]}` is not built yet")
+        parser.parse_args(argv)

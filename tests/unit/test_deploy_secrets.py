@@ -34,9 +34,15 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyP
         monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     # The env file path is fixed when the classes are defined; switch it off outright.
-    for cls in (settings.EnvironmentSettings, settings.MqttSettings, settings.KafkaSettings,
-                settings.DatabaseSettings, settings.RegistrySettings, IngestSettings,
-                AggregatorSettings):
+    for cls in (
+        settings.EnvironmentSettings,
+        settings.MqttSettings,
+        settings.KafkaSettings,
+        settings.DatabaseSettings,
+        settings.RegistrySettings,
+        IngestSettings,
+        AggregatorSettings,
+    ):
         monkeypatch.setitem(cls.model_config, "env_file", None)
     return monkeypatch
 
@@ -53,14 +59,21 @@ def _aggregator() -> object:
     return AggregatorSettings()
 
 
-SERVICES = [("ingest", _ingest, "KOTA_MQTT_PASSWORD"), ("aggregator", _aggregator, "KOTA_DB_PASSWORD")]
+SERVICES = [
+    ("ingest", _ingest, "KOTA_MQTT_PASSWORD"),
+    ("aggregator", _aggregator, "KOTA_DB_PASSWORD"),
+]
 
 
 @pytest.mark.parametrize("placeholder", PLACEHOLDERS)
 @pytest.mark.parametrize(("service", "build", "variable"), SERVICES, ids=[s[0] for s in SERVICES])
 @pytest.mark.parametrize("environment", ["prod", None])
 def test_services_refuse_placeholder_passwords_in_production(
-    clean_env: pytest.MonkeyPatch, service: str, build, variable: str, placeholder: str,
+    clean_env: pytest.MonkeyPatch,
+    service: str,
+    build,
+    variable: str,
+    placeholder: str,
     environment: str | None,
 ) -> None:
     if environment:
@@ -91,10 +104,13 @@ def test_a_real_secret_starts_and_is_never_shown(
     assert REAL not in repr(settings) and REAL not in str(settings)
 
 
-@pytest.mark.parametrize(("command", "variable"), [("ingest", "KOTA_MQTT_PASSWORD"),
-                                                  ("aggregate", "KOTA_DB_PASSWORD")])
+@pytest.mark.parametrize(
+    ("command", "variable"), [("ingest", "KOTA_MQTT_PASSWORD"), ("aggregate", "KOTA_DB_PASSWORD")]
+)
 def test_the_cli_stops_with_one_line_naming_the_setting(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str,
+    clean_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
     variable: str,
 ) -> None:
     from kotacerdas.cli import main
@@ -111,15 +127,27 @@ def test_the_cli_stops_with_one_line_naming_the_setting(
 def run_mqtt_users(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("KOTA_")}
     base |= {"KOTA_MQTT_USERS_OUT": str(tmp_path / "passwd.plain")} | env
-    return subprocess.run([sys.executable, str(MQTT_USERS)], env=base, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, str(MQTT_USERS)],
+        env=base,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize("variable", ["KOTA_MQTT_PASSWORD", "KOTA_GATEWAY_PASSWORD",
-                                      "KOTA_SENSOR_SECRET"])
+@pytest.mark.parametrize(
+    "variable", ["KOTA_MQTT_PASSWORD", "KOTA_GATEWAY_PASSWORD", "KOTA_SENSOR_SECRET"]
+)
 def test_the_broker_user_list_refuses_placeholders(tmp_path: Path, variable: str) -> None:
-    secrets = {"KOTA_MQTT_PASSWORD": "a" + REAL, "KOTA_GATEWAY_PASSWORD": "b" + REAL,
-               "KOTA_SENSOR_SECRET": "c" + REAL, variable: "change-me"}
+    secrets = {
+        "KOTA_MQTT_PASSWORD": "a" + REAL,
+        "KOTA_GATEWAY_PASSWORD": "b" + REAL,
+        "KOTA_SENSOR_SECRET": "c" + REAL,
+        variable: "change-me",
+    }
     result = run_mqtt_users(tmp_path, KOTA_ENV="prod", **secrets)
     assert result.returncode == 2
     assert variable in result.stderr and "change-me" not in result.stderr
@@ -130,8 +158,13 @@ def test_the_broker_user_list_has_the_service_users_and_every_sensor(tmp_path: P
     from kotacerdas.credentials import sensor_password
     from kotacerdas.registry import load_registry
 
-    result = run_mqtt_users(tmp_path, KOTA_ENV="prod", KOTA_MQTT_PASSWORD="i" + REAL,
-                            KOTA_GATEWAY_PASSWORD="g" + REAL, KOTA_SENSOR_SECRET="s" + REAL)
+    result = run_mqtt_users(
+        tmp_path,
+        KOTA_ENV="prod",
+        KOTA_MQTT_PASSWORD="i" + REAL,
+        KOTA_GATEWAY_PASSWORD="g" + REAL,
+        KOTA_SENSOR_SECRET="s" + REAL,
+    )
     assert result.returncode == 0, result.stderr
     written = tmp_path / "passwd.plain"
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
@@ -155,21 +188,26 @@ def run_bootstrap(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProce
     fake.write_text(f'#!/bin/sh\necho "$@" > {record}\n')
     fake.chmod(0o755)
     base = {"PATH": f"{bin_dir}:/usr/bin:/bin"} | env
-    result = subprocess.run(["sh", str(BOOTSTRAP_SH)], env=base, capture_output=True,
-                            text=True, timeout=30, check=False)
+    result = subprocess.run(
+        ["sh", str(BOOTSTRAP_SH)], env=base, capture_output=True, text=True, timeout=30, check=False
+    )
     return result, record.read_text() if record.exists() else ""
 
 
 def db_passwords(value: str) -> dict[str, str]:
-    return {name: value for name in
-            ("KOTA_OWNER_DB_PASSWORD", "KOTA_DB_PASSWORD", "KOTA_READER_DB_PASSWORD")}
+    return {
+        name: value
+        for name in ("KOTA_OWNER_DB_PASSWORD", "KOTA_DB_PASSWORD", "KOTA_READER_DB_PASSWORD")
+    }
 
 
 @pytest.mark.parametrize("placeholder", PLACEHOLDERS[1:])
 def test_the_database_bootstrap_refuses_placeholder_role_passwords(
     tmp_path: Path, placeholder: str
 ) -> None:
-    result, called = run_bootstrap(tmp_path, **db_passwords(REAL) | {"KOTA_DB_PASSWORD": placeholder})
+    result, called = run_bootstrap(
+        tmp_path, **db_passwords(REAL) | {"KOTA_DB_PASSWORD": placeholder}
+    )
     assert result.returncode != 0 and "KOTA_DB_PASSWORD" in result.stderr
     assert not called, "psql must not run"
 
@@ -198,16 +236,19 @@ def test_make_env_replaces_every_placeholder_with_a_distinct_secret(tmp_path: Pa
     from kotacerdas.settings import PLACEHOLDER_SECRETS
 
     target = tmp_path / ".env"
-    result = subprocess.run(["sh", str(MAKE_ENV), str(target)], capture_output=True, text=True,
-                            timeout=30, check=False)
+    result = subprocess.run(
+        ["sh", str(MAKE_ENV), str(target)], capture_output=True, text=True, timeout=30, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     values = dict(
-        line.split("=", 1) for line in target.read_text().splitlines()
+        line.split("=", 1)
+        for line in target.read_text().splitlines()
         if line and not line.startswith("#")
     )
     example = dict(
-        line.split("=", 1) for line in (REPO / ".env.example").read_text().splitlines()
+        line.split("=", 1)
+        for line in (REPO / ".env.example").read_text().splitlines()
         if line and not line.startswith("#")
     )
     assert set(values) == set(example)
@@ -224,7 +265,8 @@ def test_make_env_replaces_every_placeholder_with_a_distinct_secret(tmp_path: Pa
 def test_make_env_never_overwrites_an_existing_file(tmp_path: Path) -> None:
     target = tmp_path / ".env"
     target.write_text("KOTA_DB_PASSWORD=the-one-the-database-knows\n")
-    result = subprocess.run(["sh", str(MAKE_ENV), str(target)], capture_output=True, text=True,
-                            timeout=30, check=False)
+    result = subprocess.run(
+        ["sh", str(MAKE_ENV), str(target)], capture_output=True, text=True, timeout=30, check=False
+    )
     assert result.returncode == 1 and "exists" in result.stderr
     assert target.read_text() == "KOTA_DB_PASSWORD=the-one-the-database-knows\n"
