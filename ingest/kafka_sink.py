@@ -1,7 +1,14 @@
 """The Kafka side of the bridge: one idempotent aiokafka producer, ``acks=all``.
 
-A record is handed over with ``submit``; the returned future resolves when Kafka has
-acknowledged it (or fails, and the caller retries: the MQTT message stays unacked).
+Records are appended to one open record batch per topic-partition (aiokafka's
+``BatchBuilder``) as messages are decoded, and the batches are handed to the producer
+when the bridge has drained its inbox or a batch is full. That is aiokafka's own
+batching without its per-record future and bookkeeping, which cost more than the rest
+of the bridge together. Partitioning is Kafka's: murmur2 of the key (the sensor id),
+the same partition the Java client would choose, cached per key.
+
+A batch future resolves when Kafka acknowledged every record in it; on failure the
+caller re-adds the records (its MQTT messages stay unacknowledged meanwhile).
 Readiness comes from a metadata probe, so an idle bridge also notices a dead Kafka.
 """
 
@@ -9,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import murmur2
 
 from kotacerdas.backoff import retry_until_stopped, sleep_or_stop
 from kotacerdas.settings import KafkaSettings
@@ -23,6 +32,8 @@ log = logging.getLogger("kota.ingest.kafka")
 
 _PROBE_INTERVAL_S = 2.0
 _PROBE_TIMEOUT_S = 2.0
+# Keys seen are few (sensor ids); forget them all if garbage topics make the cache grow.
+_PARTITION_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +52,18 @@ class ProducerOptions:
     request_timeout_ms: int
 
 
+@dataclass
+class OpenBatch:
+    """Records on their way to one topic-partition, with who is waiting for them."""
+
+    topic: str
+    partition: int
+    builder: Any  # aiokafka BatchBuilder
+    entries: list[Any] = field(default_factory=list)  # caller's per-record tokens
+
+
 class KafkaUnavailable(Exception):
-    """Kafka did not take or acknowledge a record; the caller keeps the MQTT message."""
+    """Kafka did not take or acknowledge a batch; the caller keeps the MQTT messages."""
 
 
 class KafkaSink:
@@ -50,6 +71,10 @@ class KafkaSink:
         self._settings = settings
         self._options = options
         self._producer: AIOKafkaProducer | None = None
+        self._open: dict[tuple[str, int], OpenBatch] = {}
+        self._full: list[OpenBatch] = []
+        self._partitions: dict[str, list[int]] = {}
+        self._by_key: dict[tuple[str, bytes], int] = {}
         self.healthy = False
         self.last_error = "not connected yet"
 
@@ -66,13 +91,15 @@ class KafkaSink:
             request_timeout_ms=o.request_timeout_ms,
         )
 
-    async def start(self, stop: asyncio.Event) -> bool:
-        """Connect with capped backoff until it works or ``stop`` is set."""
+    async def start(self, stop: asyncio.Event, topics: Sequence[str]) -> bool:
+        """Connect (capped backoff) and learn the partitions of ``topics``."""
 
         async def connect() -> AIOKafkaProducer:
             producer = self._make_producer()
             try:
                 await producer.start()
+                for topic in topics:
+                    self._partitions[topic] = sorted(await producer.partitions_for(topic))
             except BaseException:
                 await producer.stop()
                 raise
@@ -96,17 +123,59 @@ class KafkaSink:
     def _set_error(self, problem: str) -> None:
         self.last_error = problem
 
-    async def submit(self, record: OutRecord) -> asyncio.Future[Any]:
-        """Hand a record to the producer; blocks while its buffer is full (backpressure)."""
+    # --- batching --------------------------------------------------------------------
+    def partition(self, topic: str, key: bytes) -> int:
+        found = self._by_key.get((topic, key))
+        if found is None:
+            partitions = self._partitions[topic]
+            found = partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+            if len(self._by_key) >= _PARTITION_CACHE_LIMIT:
+                self._by_key.clear()
+            self._by_key[(topic, key)] = found
+        return found
+
+    def add(self, record: OutRecord, entry: Any) -> None:
+        """Append ``record`` to its partition's open batch (no I/O, never blocks)."""
+        assert self._producer is not None, "start() first"
+        tp = (record.topic, self.partition(record.topic, record.key))
+        batch = self._open.get(tp)
+        for _ in range(2):
+            if batch is None:
+                batch = OpenBatch(tp[0], tp[1], self._producer.create_batch())
+                self._open[tp] = batch
+            if (
+                batch.builder.append(
+                    timestamp=None, key=record.key, value=record.value, headers=record.headers
+                )
+                is not None
+            ):
+                batch.entries.append(entry)
+                return
+            if not batch.entries:  # one record larger than a whole batch
+                raise KafkaUnavailable(
+                    f"record of {len(record.value)} bytes exceeds the batch size"
+                )
+            self._full.append(self._open.pop(tp))  # full: send it, open a new one
+            batch = None
+
+    def take_batches(self) -> list[OpenBatch]:
+        """Every batch with records, full ones first; the sink starts empty again."""
+        batches = self._full + [b for b in self._open.values() if b.entries]
+        self._full, self._open = [], {}
+        return batches
+
+    async def send(self, batch: OpenBatch) -> asyncio.Future[Any]:
+        """Hand a batch to the producer; blocks while its queue is full (backpressure)."""
         assert self._producer is not None, "start() first"
         try:
-            return await self._producer.send(
-                record.topic, record.value, key=record.key, headers=record.headers
+            return await self._producer.send_batch(
+                batch.builder, batch.topic, partition=batch.partition
             )
         except KafkaError as exc:
             self.note_failure(exc)
             raise KafkaUnavailable(str(exc)) from exc
 
+    # --- health ----------------------------------------------------------------------
     def note_failure(self, exc: BaseException) -> None:
         if self.healthy:
             log.warning(f"Kafka is not acknowledging records: {exc}", extra={"event": "kafka_down"})
@@ -119,9 +188,7 @@ class KafkaSink:
 
     async def probe(self, stop: asyncio.Event) -> None:
         """Refresh metadata every few seconds; a failure marks Kafka unhealthy at once."""
-        while not stop.is_set():
-            if await sleep_or_stop(stop, _PROBE_INTERVAL_S):
-                return
+        while not await sleep_or_stop(stop, _PROBE_INTERVAL_S):
             if self._producer is None:
                 continue
             try:
@@ -129,7 +196,7 @@ class KafkaSink:
                     self._producer.client.force_metadata_update(), _PROBE_TIMEOUT_S
                 )
             except (TimeoutError, KafkaError, OSError) as exc:
-                ok, reason = False, exc
+                ok, reason = False, str(exc) or type(exc).__name__
             else:
                 reason = "metadata request failed"
             if ok and not self.healthy and "metadata" in self.last_error:

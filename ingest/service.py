@@ -19,6 +19,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -31,6 +33,7 @@ from ingest.metrics import IngestMetrics
 from ingest.mqtt_source import InboundMessage, MqttSource, SessionOptions
 from ingest.settings import IngestSettings
 from kotacerdas.backoff import Backoff
+from kotacerdas.contract import DOMAINS
 from kotacerdas.ops_http import OpsServer
 from kotacerdas.reasons import ReasonCode
 from kotacerdas.registry import Registry
@@ -38,6 +41,15 @@ from kotacerdas.topics import DEAD_LETTER, full_name
 from kotacerdas.wire import DeadLetter, encode_reading, reading_headers
 
 log = logging.getLogger("kota.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One record in a Kafka batch: which message waits for it, and how to count it."""
+
+    slot: Slot
+    record: OutRecord
+    label: str  # domain of a reading, or the reason of a dead letter
 
 
 class IngestService:
@@ -55,6 +67,10 @@ class IngestService:
         self._inbox: list[InboundMessage] = []
         self._wake = asyncio.Event()
         self._retries: set[asyncio.Task[None]] = set()
+        # Counted in plain ints on the hot path, published to Prometheus every second.
+        self._received = 0
+        self._ignored = 0
+        self._acked: Counter[str] = Counter()
         self._prefix = settings.kafka.topic_prefix
         self._dead_letter_topic = full_name(self._prefix, DEAD_LETTER)
         self._sink = KafkaSink(
@@ -85,7 +101,8 @@ class IngestService:
         self.ops = OpsServer(s.ops_host, s.ops_port, self.metrics.registry, self.readiness)
         await self.ops.start()
         log.info("ingest starting", extra={"event": "start", "count": len(self.registry.sensors)})
-        if not await self._sink.start(stop):
+        topics = [*(f"{self._prefix}.{d}.v1" for d in DOMAINS), self._dead_letter_topic]
+        if not await self._sink.start(stop, topics):
             await self.ops.stop()
             return
         self._source = MqttSource(
@@ -127,6 +144,7 @@ class IngestService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._sink.stop()
+        self._publish_counts()
         if self.ops is not None:
             await self.ops.stop()
         log.info(
@@ -155,16 +173,18 @@ class IngestService:
 
     # --- processing ------------------------------------------------------------------
     async def _process(self) -> None:
+        """Decode everything waiting, then hand the batches it filled to Kafka."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._inbox:
-                batch, self._inbox = self._inbox, []
-                for message in batch:
-                    await self._handle(message)
+                inbox, self._inbox = self._inbox, []
+                for message in inbox:
+                    self._handle(message)
+                await self._send_batches()
 
-    async def _handle(self, message: InboundMessage) -> None:
-        self.metrics.received.inc()
+    def _handle(self, message: InboundMessage) -> None:
+        self._received += 1
         if message.dup and self._window.holds(message.mid):
             return  # a redelivery of a message we are still forwarding
         slot = self._window.open(message.mid)
@@ -175,17 +195,19 @@ class IngestService:
             registry=self.registry,
             limits=self._limits,
         )
-        if result.ignored:
-            self.metrics.ignored.inc(len(result.ignored))
+        self._ignored += len(result.ignored)
         for reading in result.readings:
             if not message.dup and self._recent.seen_before(reading.msg_id):
-                letter = self._dead_letter(
-                    message,
-                    ReasonCode.DUPLICATE,
-                    f"message id {reading.msg_id} was already received",
-                    msg_id=reading.msg_id,
+                self._add(
+                    slot,
+                    self._dead_letter(
+                        message,
+                        ReasonCode.DUPLICATE,
+                        f"message id {reading.msg_id} was already received",
+                        msg_id=reading.msg_id,
+                    ),
+                    ReasonCode.DUPLICATE.value,
                 )
-                await self._send(slot, letter, ReasonCode.DUPLICATE.value)
                 continue
             record = OutRecord(
                 f"{self._prefix}.{reading.domain}.v1",
@@ -193,14 +215,15 @@ class IngestService:
                 encode_reading(reading),
                 reading_headers(reading.source_format, message.received_at),
             )
-            await self._send(slot, record, reading.domain)
+            self._add(slot, record, reading.domain)
         for rejection in result.rejections:
             letter = self._dead_letter(
                 message, rejection.reason, rejection.message, rejection.field, rejection.cause
             )
-            await self._send(slot, letter, rejection.reason.value)
+            self._add(slot, letter, rejection.reason.value)
         slot.sealed = True
-        self._release()
+        if slot.done:  # e.g. a redelivered message we no longer hold: nothing to send
+            self._release()
 
     def _dead_letter(
         self,
@@ -227,43 +250,45 @@ class IngestService:
             self._dead_letter_topic, sensor.encode(), message.payload, letter.headers()
         )
 
-    async def _send(self, slot: Slot, record: OutRecord, label: str) -> None:
+    def _add(self, slot: Slot, record: OutRecord, label: str) -> None:
         slot.pending += 1
-        backoff = Backoff(initial_s=0.5, cap_s=10)
-        while True:
-            try:
-                future = await self._sink.submit(record)
-                break
-            except KafkaUnavailable:
-                self.metrics.kafka_retries.inc()
-                await asyncio.sleep(backoff.next_delay())
-        future.add_done_callback(partial(self._delivered, slot, record, label, time.perf_counter()))
+        self._sink.add(record, Entry(slot, record, label))
 
-    def _delivered(
-        self, slot: Slot, record: OutRecord, label: str, started: float, future: asyncio.Future[Any]
-    ) -> None:
+    async def _send_batches(self) -> None:
+        for batch in self._sink.take_batches():
+            started = time.perf_counter()
+            backoff = Backoff(initial_s=0.5, cap_s=10)
+            while True:
+                try:
+                    future = await self._sink.send(batch)
+                    break
+                except KafkaUnavailable:
+                    self.metrics.kafka_retries.inc()
+                    await asyncio.sleep(backoff.next_delay())
+            future.add_done_callback(partial(self._delivered, batch.entries, started))
+
+    def _delivered(self, entries: list[Entry], started: float, future: asyncio.Future[Any]) -> None:
         error = None if future.cancelled() else future.exception()
         if future.cancelled() or error is not None:
             self._sink.note_failure(error or asyncio.CancelledError())
-            self.metrics.kafka_retries.inc()
-            task = asyncio.create_task(self._resend(slot, record, label))
+            self.metrics.kafka_retries.inc(len(entries))
+            task = asyncio.create_task(self._resend(entries))
             self._retries.add(task)
             task.add_done_callback(self._retries.discard)
             return
         self._sink.note_success()
         self.metrics.kafka_send_seconds.observe(time.perf_counter() - started)
-        if record.topic == self._dead_letter_topic:
-            self.metrics.dead_letters.labels(label).inc()
-        else:
-            self.metrics.forwarded.labels(label).inc()
-        slot.pending -= 1
-        if slot.done:
-            self._release()
+        for entry in entries:
+            self._acked[entry.label] += 1
+            entry.slot.pending -= 1
+        self._release()
 
-    async def _resend(self, slot: Slot, record: OutRecord, label: str) -> None:
+    async def _resend(self, entries: list[Entry]) -> None:
+        """Kafka failed a batch: the same records again, in a new batch, after a pause."""
         await asyncio.sleep(0.5)
-        slot.pending -= 1  # _send counts it again
-        await self._send(slot, record, label)
+        for entry in entries:
+            self._sink.add(entry.record, entry)
+        await self._send_batches()
 
     def _release(self) -> None:
         if self._source is None:
@@ -271,10 +296,24 @@ class IngestService:
         for mid in self._window.pop_ready():
             self._source.ack(mid)
 
+    def _publish_counts(self) -> None:
+        m = self.metrics
+        m.received.inc(self._received)
+        m.ignored.inc(self._ignored)
+        for label, count in self._acked.items():
+            if label in DOMAINS:
+                m.forwarded.labels(label).inc(count)
+            else:
+                m.dead_letters.labels(label).inc(count)
+        self._received, self._ignored = 0, 0
+        self._acked.clear()
+
     async def _report_gauges(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            for _ in range(4):  # counters 4× a second, gauges once
+                self._publish_counts()
+                await asyncio.sleep(0.25)
             self.metrics.in_flight.set(len(self._window))
             self.metrics.ready.set(1 if self.readiness()[0] else 0)
             if self._source is not None:
                 self.metrics.mqtt_reconnects.set(self._source.reconnects)
-            await asyncio.sleep(1)
