@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from aggregator.indicators.model import WINDOW
 from aggregator.rollup_sql import GRAINS, recompute, take_dirty
 from aggregator.store import Store, StoreUnavailable
 from kotacerdas.backoff import sleep_or_stop
@@ -32,6 +33,7 @@ from kotacerdas.contract import DOMAINS, Domain
 log = logging.getLogger("kota.aggregator.rollups")
 
 _TRUNC = {"1m": "minute", "1h": "hour", "1d": "day"}
+WINDOW_S = int(WINDOW.total_seconds())
 
 
 def truncate(ts: datetime, unit: str) -> datetime:
@@ -76,8 +78,15 @@ class RollupMetrics:
 
 
 class RollupJob:
-    def __init__(self, store: Store, metrics: RollupMetrics, limit: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        metrics: RollupMetrics,
+        limit: int = 50_000,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
+        self._on_change = on_change
         self._metrics = metrics
         self._limit = limit
         self.last_cycle_at: float | None = None
@@ -103,6 +112,8 @@ class RollupJob:
             self._metrics.windows.labels(domain).inc(done[domain])
             backlog += self._limit if full else 0
         self._metrics.seconds.observe(time.perf_counter() - started)
+        if any(done.values()):
+            self._on_change()
         self._metrics.backlog.set(backlog)
         self.last_cycle_at = time.monotonic()
         return done
@@ -121,6 +132,14 @@ class RollupJob:
                 )
                 if grain.name == "1m":
                     minutes = await cur.fetchall()
+            # The 5-minute indicator windows these minutes fall in, for late-data redo.
+            await conn.execute(
+                "INSERT INTO indicator_dirty (city, window_start) "
+                "SELECT DISTINCT s.city, to_timestamp(floor(extract(epoch FROM x.b) / %s) * %s) "
+                "FROM unnest(%s::text[], %s::timestamptz[]) AS x(k, b) "
+                "JOIN sensor s ON s.sensor_id = x.k ON CONFLICT DO NOTHING",
+                (WINDOW_S, WINDOW_S, [m[0] for m in minutes], [m[1] for m in minutes]),
+            )
             await conn.execute(
                 "INSERT INTO sensor_state AS s (sensor_id, last_ts) "
                 "SELECT k, max(b) FROM unnest(%s::text[], %s::timestamptz[]) AS x(k, b) "

@@ -20,7 +20,10 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
+from aggregator.alerts.publisher import AlertPublisher
+from aggregator.alerts.rules import load_rules
 from aggregator.batch import Batch, split
+from aggregator.indicators.job import IndicatorJob
 from aggregator.kafka_source import ConsumerOptions, KafkaSource
 from aggregator.metrics import AggregatorMetrics
 from aggregator.rollups import RollupJob, RollupMetrics
@@ -29,7 +32,7 @@ from aggregator.store import BatchHealth, Store, StoreUnavailable, WriteResult
 from kotacerdas.backoff import Backoff, sleep_or_stop
 from kotacerdas.contract import DOMAINS, Domain
 from kotacerdas.ops_http import OpsServer
-from kotacerdas.topics import DEAD_LETTER, full_name
+from kotacerdas.topics import ALERTS, DEAD_LETTER, full_name
 
 log = logging.getLogger("kota.aggregator")
 
@@ -56,7 +59,28 @@ class AggregatorService:
             ),
         )
         self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))
-        self._rollups = RollupJob(self._store, RollupMetrics(self.metrics.registry))
+        rules = load_rules(settings.alert_rules)
+        publisher = AlertPublisher(
+            settings.kafka,
+            full_name(prefix, ALERTS),
+            self._store,
+            self.metrics.registry,
+            settings.alert_webhook_url,
+        )
+        self._indicators = IndicatorJob(
+            self._store,
+            settings.db.conninfo(),
+            rules,
+            publisher,
+            self.metrics.registry,
+            timedelta(seconds=settings.allowed_lateness_s),
+        )
+        self._publisher = publisher
+        self._rollups = RollupJob(
+            self._store,
+            RollupMetrics(self.metrics.registry),
+            on_change=self._indicators.note_rollups,
+        )
         self._consumer_name = f"{socket.gethostname()}-{os.getpid()}"
         self._store_ok = False
         self._store_error = "not connected yet"
@@ -81,6 +105,9 @@ class AggregatorService:
             jobs = [
                 asyncio.create_task(self._maintain(stop), name="partitions"),
                 asyncio.create_task(self._rollups.run(stop, s.rollup_interval_s), name="rollups"),
+                asyncio.create_task(
+                    self._indicators.run(stop, s.indicator_interval_s), name="indicators"
+                ),
             ]
             try:
                 await self._consume(stop)
@@ -90,6 +117,8 @@ class AggregatorService:
                 await asyncio.gather(*jobs, return_exceptions=True)
                 await self._source.stop()
                 await self._final_rollup()
+                await self._indicators.close()
+                await self._publisher.stop()
         await self._store.close()
         await self.ops.stop()
         log.info("aggregator stopped", extra={"event": "stop"})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
+from aggregator.alerts.rules import DEFAULT_RULES
 from kotacerdas.settings import (
     DatabaseSettings,
     KafkaSettings,
@@ -34,6 +37,10 @@ class AggregatorSettings(BaseSettings):
     max_poll_interval_ms: int = Field(300_000, ge=10_000)
     session_timeout_ms: int = Field(10_000, ge=3_000)
 
+    # Alert rules (data; aggregator/alerts/alert_rules.yaml by default) and an optional
+    # webhook that receives every alert event as JSON.
+    alert_rules: Path = DEFAULT_RULES
+    alert_webhook_url: str | None = None
     grace_s: float = Field(10.0, gt=0, le=300)
     # Fault injection for tests: exit after this many batches are committed to the
     # database but before their offsets are (0 = never).

@@ -18,7 +18,14 @@ from cityscore import _checks
 from cityscore.errors import UnknownZone
 from cityscore.tables import noise as table
 
-__all__ = ["day_night_level", "exceeds_limit", "limit", "night_exceeds_limit"]
+__all__ = [
+    "day_night_level",
+    "energy_mean",
+    "exceeds_limit",
+    "is_night",
+    "limit",
+    "night_exceeds_limit",
+]
 
 _DECIBEL_SCALE: Final[float] = 10.0  # dB = 10 log10(energy ratio), by definition
 
@@ -57,3 +64,29 @@ def night_exceeds_limit(night_leq_dba: float, zone: str = table.DEFAULT_ZONE) ->
     """
     level = _checks.finite("night_leq_dba", night_leq_dba)
     return level > limit(zone)
+
+
+#: Night is 22.00–06.00 local time in the decree (L_M), day 06.00–22.00 (L_S).
+NIGHT_START_HOUR: Final[int] = 22
+NIGHT_END_HOUR: Final[int] = 6
+
+
+def is_night(local_hour: int) -> bool:
+    """Whether an hour starting at ``local_hour`` (0–23) is in the decree's night."""
+    if not 0 <= local_hour <= 23:
+        raise ValueError(f"local_hour must be 0–23, got {local_hour}")
+    return local_hour >= NIGHT_START_HOUR or local_hour < NIGHT_END_HOUR
+
+
+def energy_mean(levels_dba: list[float]) -> float:
+    """Leq of several equal-length periods: the mean of their sound energies, in dB(A).
+
+    Decibels are logarithmic: the arithmetic mean of 50 and 70 dB understates the
+    exposure (60 dB); the energy mean is 67 dB.
+    """
+    if not levels_dba:
+        raise ValueError("energy_mean needs at least one level")
+    energies = [
+        10 ** (_checks.finite("level", level) / _DECIBEL_SCALE) for level in levels_dba
+    ]
+    return _DECIBEL_SCALE * math.log10(sum(energies) / len(energies))

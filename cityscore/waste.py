@@ -48,7 +48,8 @@ def time_to_full(
 
     Returns ``timedelta(0)`` if the fitted level is already at or above ``full``, and
     ``None`` when there are fewer than ``MIN_FILL_SAMPLES`` samples since the last
-    reset or the bin is not filling (slope <= 0).
+    reset, the bin is not filling (slope <= 0), or it would take longer than
+    ``MAX_TIME_TO_FULL_HOURS`` (a nearly flat fit, e.g. sensor noise on an idle bin).
     """
     target = _checks.positive("full", full)
     series = _series.checked(samples)[-policy.MAX_FILL_SAMPLES :]
@@ -64,7 +65,10 @@ def time_to_full(
         return None
     slope, intercept = fit
     remaining = target - (intercept + slope * xs[-1])
-    return timedelta(hours=max(remaining, 0.0) / slope)
+    hours = max(remaining, 0.0) / slope
+    if hours > policy.MAX_TIME_TO_FULL_HOURS:
+        return None  # a bin that fills this slowly is, for operations, not filling
+    return timedelta(hours=hours)
 
 
 def overflowing(fill_level: float, threshold: float = policy.OVERFLOW_THRESHOLD_PERCENT) -> bool:

@@ -35,6 +35,14 @@ CREATE TABLE indicator_latest (
     PRIMARY KEY (city, district, sensor_id, code)
 );
 
+-- 5-minute windows whose rollups changed (the rollup job adds, the indicator job takes);
+-- windows that were already final are recomputed from them (late data).
+CREATE TABLE indicator_dirty (
+    city         text NOT NULL,
+    window_start timestamptz NOT NULL,
+    PRIMARY KEY (city, window_start)
+);
+
 -- Alerts: at most one open alert per rule and place (partial unique index); history
 -- stays as closed rows.
 CREATE TABLE alert (
@@ -110,7 +118,9 @@ CREATE TABLE sensor_state (
 
 GRANT SELECT, INSERT, UPDATE ON indicator, indicator_latest, alert, alert_notification,
     stream_watermark, pipeline_batch, sensor_state TO kota_writer;
-GRANT DELETE ON indicator_latest TO kota_writer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON indicator_dirty TO kota_writer;
+-- A recomputed window replaces its rows (late data), so the writer may delete them.
+GRANT DELETE ON indicator, indicator_latest TO kota_writer;
 
 -- ---------------------------------------------------------------------------------
 -- Read views (the contract for Grafana, the exporter and `kotacerdas top`).

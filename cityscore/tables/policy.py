@@ -38,6 +38,9 @@ RESET_CONFIRM_SAMPLES: Final[int] = 2
 MIN_FILL_SAMPLES: Final[int] = 3
 #: Only the newest samples are used: bounds the O(n²) Theil–Sen pair count (96 → 4 560).
 MAX_FILL_SAMPLES: Final[int] = 96
+#: Predictions beyond a year (hours) are no prediction: the fit is flat noise, and a
+#: timedelta of the raw quotient can even overflow.
+MAX_TIME_TO_FULL_HOURS: Final[float] = 24.0 * 365
 #: Slopes at or below this (% per hour) mean "not filling": no time-to-full.
 MIN_FILL_RATE_PERCENT_PER_HOUR: Final[float] = 0.0
 

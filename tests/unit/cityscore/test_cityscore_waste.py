@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cityscore_support import PROPERTY, T0, fill_series
@@ -140,3 +140,11 @@ def test_collection_efficiency_is_a_share(offsets: list[float], data: st.DataObj
     ]
     result = waste.collection_efficiency(requests, T0 + 200 * H)
     assert result is None or 0.0 <= result <= 1.0
+
+
+def test_time_to_full_of_an_almost_flat_series_is_no_prediction() -> None:
+    """Regression: a slope of ~1e-12 %/h overflowed timedelta instead of saying None."""
+    base = datetime(2026, 11, 28, tzinfo=UTC)
+    samples = [(base + timedelta(minutes=5 * i), 40.0 + (1e-12 if i % 2 else 0.0)) for i in range(20)]
+    samples[-1] = (samples[-1][0], 40.000000001)
+    assert waste.time_to_full(samples) is None

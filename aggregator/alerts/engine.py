@@ -1,0 +1,222 @@
+"""Apply the alert rules to a city's indicator series and store what changed.
+
+For each rule, in the caller's transaction:
+  1. read the rule's indicator series of the last ``HORIZON`` for every place of the
+     city, and the alerts of that rule that are open or opened within the horizon;
+  2. compute episodes and reconcile them with the stored alerts (pure, lifecycle.py);
+  3. insert, update or close ``alert`` rows, and return one event per change.
+The caller publishes the events (Kafka ``kota.alerts.v1``, optional webhook) after
+its transaction commits, so an event never announces a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from aggregator.alerts.lifecycle import Action, Episode, Existing, Point, episodes, reconcile
+from aggregator.alerts.rules import Rule, RuleSet
+from aggregator.indicators.model import WINDOW
+
+# Episodes are recomputed over this much history: late data older than this no longer
+# moves an alert (ingest accepts readings up to 7 days old; alerts look 6 hours back).
+HORIZON = timedelta(hours=6)
+
+_SCOPE = {
+    "sensor": "sensor_id <> ''",
+    "district": "sensor_id = '' AND district <> ''",
+    "city": "sensor_id = '' AND district = ''",
+}
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    event: str  # open | update | close
+    alert_id: int
+    rule: str
+    kind: str
+    severity: str
+    city: str
+    district: str | None
+    sensor_id: str | None
+    value: float | None
+    peak: float | None
+    opened_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    message: str
+
+    @property
+    def place_key(self) -> str:
+        return "/".join(p for p in (self.city, self.district, self.sensor_id) if p)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()
+        } | {"place": self.place_key}
+
+
+async def evaluate(
+    conn: AsyncConnection, city: str, rules: RuleSet, as_of: datetime
+) -> list[AlertEvent]:
+    events: list[AlertEvent] = []
+    start = as_of - HORIZON
+    for rule in rules.rules:
+        series = await _series(conn, city, rule, start)
+        stored = await _stored(conn, city, rule, start)
+        for place in set(series) | set(stored):
+            known = stored.get(place, [])
+            earliest_open = min((a.opened_at for a in known if a.open), default=None)
+            seed = earliest_open if earliest_open is not None and earliest_open < start else None
+            found = episodes(series.get(place, []), rule, WINDOW, seed)
+            for action in reconcile(found, known):
+                events.append(await _apply(conn, city, place, rule, action, known))
+    return events
+
+
+async def _series(
+    conn: AsyncConnection, city: str, rule: Rule, start: datetime
+) -> dict[str, list[Point]]:
+    cur = await conn.execute(
+        f"SELECT district, sensor_id, ts, value FROM indicator "
+        f"WHERE city = %s AND code = %s AND window_s = %s AND ts >= %s AND {_SCOPE[rule.scope]} "
+        "AND value IS NOT NULL ORDER BY ts",
+        (city, rule.indicator, int(WINDOW.total_seconds()), start),
+    )
+    out: dict[str, list[Point]] = defaultdict(list)
+    for district, sensor, ts, value in await cur.fetchall():
+        out[_place(city, district, sensor)].append(Point(ts, value))
+    return out
+
+
+async def _stored(
+    conn: AsyncConnection, city: str, rule: Rule, start: datetime
+) -> dict[str, list[Existing]]:
+    cur = await conn.execute(
+        "SELECT place_key, id, opened_at, closed_at, peak FROM alert WHERE rule = %s "
+        "AND city = %s AND (state = 'open' OR opened_at >= %s) ORDER BY opened_at",
+        (rule.rule, city, start),
+    )
+    out: dict[str, list[Existing]] = defaultdict(list)
+    for place, *fields in await cur.fetchall():
+        out[place].append(Existing(*fields))
+    return out
+
+
+def _place(city: str, district: str, sensor: str) -> str:
+    return "/".join(p for p in (city, district, sensor) if p)
+
+
+async def _apply(
+    conn: AsyncConnection,
+    city: str,
+    place: str,
+    rule: Rule,
+    action: Action,
+    known: list[Existing],
+) -> AlertEvent:
+    parts = place.split("/")
+    district = parts[1] if len(parts) > 1 else None
+    sensor = parts[2] if len(parts) > 2 else None
+    episode = action.episode
+    value = episode.last_value if episode else None
+    peak = episode.peak if episode else None
+    message = rule.message.format(value=value or 0.0, place=place)
+    if action.kind == "open":
+        assert episode is not None
+        alert_id = await _insert(conn, rule, city, district, sensor, place, episode, message)
+        event = "open" if episode.closed_at is None else "close"
+        return AlertEvent(
+            event,
+            alert_id,
+            rule.rule,
+            rule.kind,
+            rule.severity,
+            city,
+            district,
+            sensor,
+            value,
+            peak,
+            episode.opened_at,
+            episode.closed_at,
+            None if episode.closed_at is None else "cleared",
+            message,
+        )
+    assert action.alert_id is not None
+    previous = next(a for a in known if a.id == action.alert_id)
+    if action.kind == "update":
+        await conn.execute(
+            "UPDATE alert SET value = %s, peak = %s, last_seen_at = now(), updated_at = now() "
+            "WHERE id = %s",
+            (value, peak, action.alert_id),
+        )
+        closed_at, reason = None, None
+    else:
+        closed_at = episode.closed_at if episode else previous.opened_at
+        reason = action.reason
+        await conn.execute(
+            "UPDATE alert SET state = 'closed', closed_at = %s, close_reason = %s, "
+            "value = coalesce(%s, value), updated_at = now() WHERE id = %s",
+            (closed_at, reason, value, action.alert_id),
+        )
+    return AlertEvent(
+        action.kind if action.kind == "update" else "close",
+        action.alert_id,
+        rule.rule,
+        rule.kind,
+        rule.severity,
+        city,
+        district,
+        sensor,
+        value,
+        peak,
+        previous.opened_at,
+        closed_at,
+        reason,
+        message,
+    )
+
+
+async def _insert(
+    conn: AsyncConnection,
+    rule: Rule,
+    city: str,
+    district: str | None,
+    sensor: str | None,
+    place: str,
+    episode: Episode,
+    message: str,
+) -> int:
+    state = "open" if episode.closed_at is None else "closed"
+    cur = await conn.execute(
+        "INSERT INTO alert (rule, kind, severity, city, district, sensor_id, place_key, state, "
+        "opened_at, last_seen_at, closed_at, close_reason, value, peak, open_threshold, "
+        "close_threshold, message) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "%s, %s, %s, %s, %s) RETURNING id",
+        (
+            rule.rule,
+            rule.kind,
+            rule.severity,
+            city,
+            district,
+            sensor,
+            place,
+            state,
+            episode.opened_at,
+            episode.opened_at,
+            episode.closed_at,
+            None if state == "open" else "cleared",
+            episode.last_value,
+            episode.peak,
+            rule.open_at,
+            rule.close_below,
+            message,
+        ),
+    )
+    found = await cur.fetchone()
+    assert found is not None
+    return int(found[0])

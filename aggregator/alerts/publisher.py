@@ -1,0 +1,129 @@
+"""Deliver alert events: Kafka ``kota.alerts.v1`` always, an HTTP webhook if configured.
+
+Kafka delivery uses an idempotent producer (key = place, so one place's events stay in
+order). The webhook is retried with backoff; every attempt's outcome is recorded in
+``alert_notification`` and a notification that never got through stays there as a
+dead letter (state ``failed``) instead of disappearing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Counter
+
+from aggregator.alerts.engine import AlertEvent
+from aggregator.store import Store, StoreUnavailable
+from kotacerdas.backoff import Backoff
+from kotacerdas.settings import KafkaSettings
+
+log = logging.getLogger("kota.aggregator.alerts")
+
+WEBHOOK_ATTEMPTS = 4
+WEBHOOK_TIMEOUT_S = 5.0
+
+
+class AlertPublisher:
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        topic: str,
+        store: Store,
+        registry: CollectorRegistry,
+        webhook_url: str | None = None,
+    ) -> None:
+        self._kafka, self._topic, self._store = kafka, topic, store
+        self._webhook = webhook_url
+        self._producer: AIOKafkaProducer | None = None
+        self.published = Counter(
+            "kota_agg_alert_events", "Alert events published", ["event"], registry=registry
+        )
+        self.failures = Counter(
+            "kota_agg_alert_delivery_failures",
+            "Alert events that could not be delivered",
+            ["sink"],
+            registry=registry,
+        )
+
+    async def publish(self, events: Sequence[AlertEvent]) -> None:
+        for event in events:
+            await self._to_kafka(event)
+            if self._webhook:
+                await self._to_webhook(event)
+            self.published.labels(event.event).inc()
+
+    async def _to_kafka(self, event: AlertEvent) -> None:
+        body = json.dumps(event.as_json()).encode()
+        backoff = Backoff(initial_s=0.5, cap_s=5)
+        for _ in range(5):
+            try:
+                if self._producer is None:
+                    self._producer = AIOKafkaProducer(
+                        **self._kafka.client_options(), acks="all", enable_idempotence=True
+                    )
+                    await self._producer.start()
+                await self._producer.send_and_wait(self._topic, body, key=event.place_key.encode())
+                return
+            except (KafkaError, OSError) as exc:
+                log.warning(f"alert event not yet in Kafka: {exc}")
+                await asyncio.sleep(backoff.next_delay())
+        self.failures.labels("kafka").inc()
+        log.error(
+            f"alert event {event.event} #{event.alert_id} not published to Kafka; "
+            "it stays in the alert table"
+        )
+
+    async def _to_webhook(self, event: AlertEvent) -> None:
+        assert self._webhook is not None
+        body = json.dumps(event.as_json()).encode()
+        backoff, error = Backoff(initial_s=1.0, cap_s=10), None
+        for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
+            error = await asyncio.to_thread(_post, self._webhook, body)
+            if error is None:
+                break
+            if attempt < WEBHOOK_ATTEMPTS:
+                await asyncio.sleep(backoff.next_delay())
+        if error is not None:
+            self.failures.labels("webhook").inc()
+        await self._record(event, attempt, error)
+
+    async def _record(self, event: AlertEvent, attempts: int, error: str | None) -> None:
+        try:
+            async with self._store.connection() as conn, conn.transaction():
+                await conn.execute(
+                    "INSERT INTO alert_notification (alert_id, event, target, state, attempts, "
+                    "last_error) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (
+                        event.alert_id,
+                        event.event,
+                        "webhook",
+                        "failed" if error else "delivered",
+                        attempts,
+                        error,
+                    ),
+                )
+        except StoreUnavailable:
+            log.error("could not record a webhook delivery (database unavailable)")
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+
+def _post(url: str, body: bytes) -> str | None:
+    """POST one event; None on a 2xx answer, else what went wrong."""
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:
+            return None if 200 <= response.status < 300 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return str(exc)

@@ -1,0 +1,220 @@
+"""The indicator job: every few seconds, the indicators and alerts of every city.
+
+Per city, each cycle computes (oldest first):
+  1. windows that became *final* since the last cycle: the city's watermark (newest
+     event time minus the allowed lateness) passed their end;
+  2. windows that late data changed (the rollup job reports the minutes it recomputed);
+  3. the current, provisional window, which also refreshes ``indicator_latest``.
+Each window's rows replace its earlier rows, the alert rules are re-evaluated over the
+series, and the alert events are published after the transaction commits.
+A cycle runs at the configured interval, or at once when the rollup job reports new
+data that closes a window (so a final window is visible within seconds of its
+watermark passing; the time is measured in ``kota_agg_indicator_freshness_seconds``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import datetime, timedelta
+
+import psycopg
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from aggregator.alerts import engine
+from aggregator.alerts.publisher import AlertPublisher
+from aggregator.alerts.rules import RuleSet
+from aggregator.indicators.compute import compute_city
+from aggregator.indicators.inputs import load_city, load_sensors, newest_per_city
+from aggregator.indicators.model import WINDOW, SensorMeta, window_start
+from aggregator.indicators.writer import replace_latest, replace_window
+from aggregator.store import Store, StoreUnavailable
+
+log = logging.getLogger("kota.aggregator.indicators")
+
+# Bounds the work of one cycle when a backlog (or compressed simulated time) closes many
+# windows at once; the rest follow in the next cycles, oldest first.
+MAX_WINDOWS_PER_CITY = 12
+# How far back a restart or late data may reach for recomputation.
+MAX_RECOMPUTE_AGE = timedelta(days=7)
+_BUCKET = timedelta(minutes=1)
+_SENSOR_REFRESH_S = 300.0
+# Advisory lock key of the indicator leader ("kind" in ASCII).
+LEADER_LOCK = 0x6B696E64
+
+
+class IndicatorJob:
+    def __init__(
+        self,
+        store: Store,
+        conninfo: str,
+        rules: RuleSet,
+        publisher: AlertPublisher,
+        registry: CollectorRegistry,
+        lateness: timedelta,
+    ) -> None:
+        self._store, self._rules, self._publisher = store, rules, publisher
+        self._conninfo = conninfo
+        self._leader: psycopg.AsyncConnection | None = None
+        self._lateness = lateness
+        self._sensors: dict[str, list[SensorMeta]] = {}
+        self._zones: dict[str, str] = {}
+        self._loaded_at = 0.0
+        self._final_until: dict[str, datetime] = {}  # window starts before this are final
+        self.wake = asyncio.Event()
+        self.windows = Counter(
+            "kota_agg_indicator_windows", "Indicator windows computed", ["kind"], registry=registry
+        )
+        self.errors = Counter(
+            "kota_agg_indicator_errors",
+            "City computations that failed (logged)",
+            registry=registry,
+        )
+        self.freshness = Histogram(
+            "kota_agg_indicator_freshness_seconds",
+            "From the watermark passing a window's end to its final indicator rows",
+            buckets=(0.5, 1, 2, 3, 5, 7.5, 10, 15, 30, 60, 120),
+            registry=registry,
+        )
+
+    def note_rollups(self) -> None:
+        """The rollup job changed windows: look now rather than at the next interval."""
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event, interval_s: float) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), interval_s)
+            self.wake.clear()
+            if stop.is_set():
+                return
+            try:
+                if await self._is_leader():
+                    await self.run_once()
+            except StoreUnavailable:
+                continue
+            except psycopg.Error as exc:
+                log.error(f"indicator cycle failed, retrying next cycle: {exc}")
+            await asyncio.sleep(0.5)  # at most two cycles a second, however busy
+
+    async def _is_leader(self) -> bool:
+        """One aggregator of the group computes indicators: the holder of an advisory
+        lock on a connection of its own (released when that process or connection dies,
+        so another aggregator takes over within a cycle)."""
+        if self._leader is None or self._leader.closed or self._leader.broken:
+            try:
+                self._leader = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True
+                )
+            except psycopg.OperationalError:
+                return False
+        try:
+            cur = await self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,))
+            found = await cur.fetchone()
+        except psycopg.OperationalError:
+            self._leader = None
+            return False
+        return bool(found and found[0])
+
+    async def close(self) -> None:
+        if self._leader is not None:
+            await self._leader.close()
+
+    async def run_once(self) -> int:
+        """One cycle over all cities; returns the windows computed."""
+        async with self._store.connection() as conn:
+            if time.monotonic() - self._loaded_at > _SENSOR_REFRESH_S or not self._sensors:
+                self._sensors, self._zones = await load_sensors(conn)
+                self._loaded_at = time.monotonic()
+            newest = await newest_per_city(conn)
+            await conn.commit()
+        done = 0
+        for city, sensors in self._sensors.items():
+            if city not in newest:
+                continue
+            try:
+                done += await self._city(city, sensors, newest[city] + _BUCKET)
+            except (StoreUnavailable, psycopg.Error):
+                raise
+            except Exception:
+                self.errors.inc()
+                log.exception(f"indicators of {city} failed; the other cities go on")
+        return done
+
+    async def _city(self, city: str, sensors: list[SensorMeta], newest: datetime) -> int:
+        watermark = newest - self._lateness
+        final_end = window_start(watermark)  # windows starting before this are final
+        if city not in self._final_until:
+            self._final_until[city] = max(final_end - WINDOW, newest - MAX_RECOMPUTE_AGE)
+        finals: list[datetime] = []
+        start = self._final_until[city]
+        while start < final_end and len(finals) < MAX_WINDOWS_PER_CITY:
+            finals.append(start)
+            start += WINDOW
+        # newly final windows first (live), then late-data redo, each bounded
+        starts = sorted(set(finals) | set(await self._late_windows(city)))
+        events = []
+        async with self._store.connection() as conn, conn.transaction():
+            for window in starts:
+                rows = compute_city(
+                    await load_city(conn, city, self._zones[city], sensors, window + WINDOW)
+                )
+                await replace_window(conn, city, window, rows)
+                self.windows.labels("final").inc()
+            current = window_start(newest - timedelta(microseconds=1))
+            rows = compute_city(await load_city(conn, city, self._zones[city], sensors, newest))
+            await replace_window(conn, city, current, rows)
+            await replace_latest(conn, city, current, rows)
+            self.windows.labels("provisional").inc()
+            events = await engine.evaluate(conn, city, self._rules, newest)
+        if finals:
+            self._final_until[city] = finals[-1] + WINDOW
+            await self._measure_freshness(city, finals)
+        await self._publisher.publish(events)
+        return len(starts) + 1
+
+    async def _late_windows(self, city: str) -> list[datetime]:
+        """Final windows whose rollups changed since they were computed (late data),
+        oldest first and at most MAX_WINDOWS_PER_CITY; the rest wait for later cycles."""
+        final = self._final_until[city]
+        async with self._store.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "DELETE FROM indicator_dirty WHERE city = %s AND window_start < %s "
+                "RETURNING window_start",
+                (city, final),
+            )
+            late = sorted(row[0] for row in await cur.fetchall())
+            if len(late) > MAX_WINDOWS_PER_CITY:
+                await conn.execute(
+                    "INSERT INTO indicator_dirty (city, window_start) "
+                    "SELECT %s, unnest(%s::timestamptz[]) ON CONFLICT DO NOTHING",
+                    (city, late[MAX_WINDOWS_PER_CITY:]),
+                )
+            # windows not yet final become final in due course: nothing to redo
+            await conn.execute(
+                "DELETE FROM indicator_dirty WHERE city = %s AND window_start >= %s",
+                (city, final),
+            )
+        return late[:MAX_WINDOWS_PER_CITY]
+
+    async def _measure_freshness(self, city: str, windows: list[datetime]) -> None:
+        """Seconds from the first reading that moved the watermark past a window's end
+        (its ingest time) to now, when the window's final rows are committed."""
+        async with self._store.connection() as conn:
+            for window in windows:
+                passing = window + WINDOW + self._lateness
+                cur = await conn.execute(
+                    "SELECT min(m) FROM (SELECT min(ingested_at) AS m FROM air_reading "
+                    "WHERE city = %(c)s AND ts >= %(t)s AND ts < %(u)s UNION ALL "
+                    "SELECT min(ingested_at) FROM traffic_reading WHERE city = %(c)s "
+                    "AND ts >= %(t)s AND ts < %(u)s UNION ALL SELECT min(ingested_at) "
+                    "FROM waste_reading WHERE city = %(c)s AND ts >= %(t)s AND ts < %(u)s) x",
+                    {"c": city, "t": passing, "u": passing + WINDOW},
+                )
+                found = await cur.fetchone()
+                if found and found[0] is not None:
+                    seconds = (datetime.now(found[0].tzinfo) - found[0]).total_seconds()
+                    self.freshness.observe(max(0.0, seconds))
+            await conn.commit()

@@ -1,0 +1,93 @@
+"""City indicators from rollups (pure): values come from cityscore, coverage is honest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aggregator.indicators.compute import compute_city
+from aggregator.indicators.model import CityInputs, Rollup, SensorMeta, window_start
+from cityscore import composite, ispu
+
+T = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+AIR = [SensorMeta(f"jkt-air-000{i}", "jakarta", "gambir", "air", 60) for i in (1, 2)]
+ROAD = SensorMeta("jkt-traffic-0001", "jakarta", "gambir", "traffic", 60,
+                  capacity_pcu_h=3000, free_flow_kmh=50, length_km=2)
+BIN = SensorMeta("jkt-waste-0001", "jakarta", "menteng", "waste", 300)
+
+
+def _inputs(pm25: float = 40.0, silent_station: bool = False, flow_per_min: float = 30.0) -> CityInputs:
+    inputs = CityInputs("jakarta", "Asia/Jakarta", T, [*AIR, ROAD, BIN],
+                        observed_since=T - timedelta(hours=2))
+    for meta in AIR:
+        inputs.rollups[meta.sensor_id] = [
+            Rollup(T - timedelta(hours=h + 1), {"pm25_avg": pm25, "pm25_n": 60}) for h in range(24)
+        ]
+        inputs.last_seen[meta.sensor_id] = T - timedelta(minutes=1)
+    if silent_station:
+        inputs.last_seen[AIR[1].sensor_id] = T - timedelta(minutes=30)
+    inputs.rollups[ROAD.sensor_id] = [
+        Rollup(T - timedelta(minutes=m + 1), {"vehicle_count_sum": flow_per_min, "observed_s": 60.0,
+                                              "avg_speed_kmh_avg": 40.0, "avg_speed_kmh_n": 1,
+                                              "speeding_count_sum": 3.0})
+        for m in range(30)
+    ]
+    inputs.last_seen[ROAD.sensor_id] = T - timedelta(minutes=1)
+    inputs.rollups[BIN.sensor_id] = [
+        Rollup(T - timedelta(minutes=5 * (40 - i)), {"fill_level_avg": 20.0 + i, "temperature_max": 31.0})
+        for i in range(40)
+    ]
+    inputs.last_seen[BIN.sensor_id] = T - timedelta(minutes=5)
+    return inputs
+
+
+def _get(rows, code, place):
+    return next(r for r in rows if r.code == code and r.place == place)
+
+
+def test_station_ispu_equals_cityscore_on_the_24h_mean():
+    rows = compute_city(_inputs(pm25=40.0))
+    station = _get(rows, "ispu", "jakarta/gambir/jkt-air-0001")
+    assert station.value == ispu.index({"pm25": 40.0}).value
+    assert station.category == "sedang"
+
+
+def test_the_city_reports_its_worst_station_and_a_composite_with_coverage():
+    rows = compute_city(_inputs(pm25=160.0))
+    city = _get(rows, "ispu", "jakarta")
+    assert city.value == ispu.sub_index("pm25", 160.0) and city.category == "sangat_tidak_sehat"
+    green = _get(rows, "green_city_index", "jakarta")
+    assert 0 <= green.value <= 100 and 0 < green.coverage <= 1
+
+
+def test_a_silent_station_lowers_coverage_and_is_flagged():
+    normal = compute_city(_inputs())
+    quiet = compute_city(_inputs(silent_station=True))
+    assert _get(quiet, "silent", "jakarta/gambir/jkt-air-0002").value == 1.0
+    assert _get(quiet, "silent_sensors", "jakarta").value == 1.0
+    for code in ("ispu", "green_city_index", "safety_index"):
+        assert _get(quiet, code, "jakarta").coverage < _get(normal, code, "jakarta").coverage
+
+
+def test_traffic_over_capacity_is_level_of_service_f_and_gridlock():
+    rows = compute_city(_inputs(flow_per_min=60.0))  # 3600 veh/h on a 3000 pcu/h road
+    assert _get(rows, "los", "jakarta/gambir/jkt-traffic-0001").category == "F"
+    assert _get(rows, "gridlock", "jakarta/gambir/jkt-traffic-0001").value == 1.0
+    assert _get(rows, "gridlock_segments", "jakarta").value == 1.0
+
+
+def test_before_three_intervals_of_observation_nobody_is_called_silent():
+    inputs = _inputs()
+    inputs.observed_since = T - timedelta(minutes=2)
+    del inputs.last_seen[BIN.sensor_id]
+    rows = compute_city(inputs)
+    assert not any(r.code == "silent" and r.sensor_id == BIN.sensor_id for r in rows)
+
+
+def test_windows_are_five_minutes():
+    assert window_start(T + timedelta(minutes=7, seconds=3)) == T + timedelta(minutes=5)
+
+
+def test_composite_helper_is_the_one_used():
+    rows = compute_city(_inputs(pm25=40.0))
+    safety = _get(rows, "safety_index", "jakarta")
+    assert set(safety.detail["components"]) == set(composite.safety_index().components)
