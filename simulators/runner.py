@@ -298,7 +298,9 @@ def _send_all(
     last_sent = 0
     status_every = config.status_interval_s if status.tty else max(5.0, config.status_interval_s)
     sent = valid = 0
-    pump_every = max(64, min(4 * len(sensors), 4096, 8 * config.inflight_per_client * 16))
+    pump_every = max(
+        64, min(8 * len(sensors), 8192, config.inflight_per_client * len(sensors) // 2)
+    )
     next_pump = pump_every
     try:
         for topic, payload, truth in plan(spec, sensors, registry, emit_scenarios=(k == 0)):

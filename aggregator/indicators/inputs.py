@@ -81,9 +81,12 @@ async def load_city(
                 Rollup(row[1], dict(zip(columns, row[2:], strict=True)))
             )
         cur = await conn.execute(
-            f"SELECT sensor_id, max(ts) FROM {table.replace('_1h', '_1m')} "
+            f"SELECT sensor_id, max(ts), min(ts) FROM {table.replace('_1h', '_1m')} "
             "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s GROUP BY sensor_id",
             (ids, as_of - _SEEN_LOOKBACK, as_of),
         )
-        inputs.last_seen.update({sid: ts for sid, ts in await cur.fetchall()})
+        for sid, newest, oldest in await cur.fetchall():
+            inputs.last_seen[sid] = newest
+            if inputs.observed_since is None or oldest < inputs.observed_since:
+                inputs.observed_since = oldest
     return inputs

@@ -58,6 +58,7 @@ class IndicatorJob:
         self._store, self._rules, self._publisher = store, rules, publisher
         self._conninfo = conninfo
         self._leader: psycopg.AsyncConnection | None = None
+        self._leading = False
         self._lateness = lateness
         self._sensors: dict[str, list[SensorMeta]] = {}
         self._zones: dict[str, str] = {}
@@ -108,7 +109,8 @@ class IndicatorJob:
                 self._leader = await psycopg.AsyncConnection.connect(
                     self._conninfo, autocommit=True
                 )
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as exc:
+                log.warning(f"indicator job cannot connect for the leader lock: {exc}")
                 return False
         try:
             cur = await self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,))
@@ -116,7 +118,12 @@ class IndicatorJob:
         except psycopg.OperationalError:
             self._leader = None
             return False
-        return bool(found and found[0])
+        leading = bool(found and found[0])
+        if leading != self._leading:
+            log.info("indicator job: " + ("leading" if leading else "standing by (another "
+                     "aggregator computes the indicators)"), extra={"event": "leader"})
+            self._leading = leading
+        return leading
 
     async def close(self) -> None:
         if self._leader is not None:
@@ -134,6 +141,7 @@ class IndicatorJob:
         for city, sensors in self._sensors.items():
             if city not in newest:
                 continue
+            log.debug(f"indicators of {city} as of {newest[city]}")
             try:
                 done += await self._city(city, sensors, newest[city] + _BUCKET)
             except (StoreUnavailable, psycopg.Error):
