@@ -74,6 +74,7 @@ class AggregatorService:
             publisher,
             self.metrics.registry,
             timedelta(seconds=settings.allowed_lateness_s),
+            settings.indicators_from,
         )
         self._publisher = publisher
         self._rollups = RollupJob(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings
 
 from aggregator.alerts.rules import DEFAULT_RULES
@@ -34,6 +34,9 @@ class AggregatorSettings(BaseSettings):
     allowed_lateness_s: int = Field(120, ge=0, le=86_400)
     rollup_interval_s: float = Field(1.0, gt=0, le=3600)
     indicator_interval_s: float = Field(10.0, gt=0, le=3600)
+    # Compute final indicator windows from this event time on at the first start
+    # (a backfill); by default the job starts with the current window.
+    indicators_from: AwareDatetime | None = None
     max_poll_interval_ms: int = Field(300_000, ge=10_000)
     session_timeout_ms: int = Field(10_000, ge=3_000)
 

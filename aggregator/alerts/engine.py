@@ -63,10 +63,12 @@ class AlertEvent:
 async def evaluate(
     conn: AsyncConnection, city: str, rules: RuleSet, as_of: datetime
 ) -> list[AlertEvent]:
+    """Alert changes from the windows before ``as_of`` (the job's progress, which is
+    behind the newest data while it catches up on a backlog)."""
     events: list[AlertEvent] = []
     start = as_of - HORIZON
     for rule in rules.rules:
-        series = await _series(conn, city, rule, start)
+        series = await _series(conn, city, rule, start, as_of)
         stored = await _stored(conn, city, rule, start)
         for place in set(series) | set(stored):
             known = stored.get(place, [])
@@ -79,13 +81,13 @@ async def evaluate(
 
 
 async def _series(
-    conn: AsyncConnection, city: str, rule: Rule, start: datetime
+    conn: AsyncConnection, city: str, rule: Rule, start: datetime, end: datetime
 ) -> dict[str, list[Point]]:
     cur = await conn.execute(
         f"SELECT district, sensor_id, ts, value FROM indicator "
-        f"WHERE city = %s AND code = %s AND window_s = %s AND ts >= %s AND {_SCOPE[rule.scope]} "
-        "AND value IS NOT NULL ORDER BY ts",
-        (city, rule.indicator, int(WINDOW.total_seconds()), start),
+        f"WHERE city = %s AND code = %s AND window_s = %s AND ts >= %s AND ts < %s "
+        f"AND {_SCOPE[rule.scope]} AND value IS NOT NULL ORDER BY ts",
+        (city, rule.indicator, int(WINDOW.total_seconds()), start, end),
     )
     out: dict[str, list[Point]] = defaultdict(list)
     for district, sensor, ts, value in await cur.fetchall():
@@ -98,7 +100,7 @@ async def _stored(
 ) -> dict[str, list[Existing]]:
     cur = await conn.execute(
         "SELECT place_key, id, opened_at, closed_at, peak FROM alert WHERE rule = %s "
-        "AND city = %s AND (state = 'open' OR opened_at >= %s) ORDER BY opened_at",
+        "AND city = %s AND (state = 'open' OR closed_at >= %s) ORDER BY opened_at",
         (rule.rule, city, start),
     )
     out: dict[str, list[Existing]] = defaultdict(list)
@@ -148,6 +150,38 @@ async def _apply(
         )
     assert action.alert_id is not None
     previous = next(a for a in known if a.id == action.alert_id)
+    if action.kind == "revise":
+        assert episode is not None
+        state = "open" if episode.closed_at is None else "closed"
+        await conn.execute(
+            "UPDATE alert SET state = %s, opened_at = %s, closed_at = %s, close_reason = %s, "
+            "value = %s, peak = %s, updated_at = now() WHERE id = %s",
+            (
+                state,
+                episode.opened_at,
+                episode.closed_at,
+                None if episode.closed_at is None else "cleared",
+                value,
+                peak,
+                action.alert_id,
+            ),
+        )
+        return AlertEvent(
+            "open" if state == "open" else "update",
+            action.alert_id,
+            rule.rule,
+            rule.kind,
+            rule.severity,
+            city,
+            district,
+            sensor,
+            value,
+            peak,
+            episode.opened_at,
+            episode.closed_at,
+            None if episode.closed_at is None else "cleared",
+            message,
+        )
     if action.kind == "update":
         await conn.execute(
             "UPDATE alert SET value = %s, peak = %s, last_seen_at = now(), updated_at = now() "

@@ -54,7 +54,7 @@ class Existing:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    kind: Literal["open", "update", "close"]
+    kind: Literal["open", "update", "close", "revise"]
     episode: Episode | None
     alert_id: int | None = None
     reason: str | None = None  # for close: cleared | revised
@@ -114,6 +114,9 @@ def reconcile(found: Sequence[Episode], existing: Sequence[Existing]) -> list[Ac
             actions.append(Action("close", episode, alert.id, "cleared"))
         elif alert.open and episode.peak >= (alert.peak or 0.0) * PEAK_UPDATE_RATIO:
             actions.append(Action("update", episode, alert.id))
+        elif not alert.open and episode.closed_at != alert.closed_at:
+            # late data moved the end (or the episode goes on): the record follows
+            actions.append(Action("revise", episode, alert.id))
     for alert in existing:
         if alert.open and alert.id not in matched:
             actions.append(Action("close", None, alert.id, "revised"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 
 from aggregator.indicators.model import (
     AIR_LOOKBACK,
@@ -63,6 +64,27 @@ async def newest_per_city(conn: AsyncConnection) -> dict[str, datetime]:
     return {city: ts for city, ts in await cur.fetchall() if ts is not None}
 
 
+async def _air_hours(
+    conn: AsyncConnection, ids: list[str], as_of: datetime, columns: list[str]
+) -> AsyncCursor[Any]:
+    """Complete hours from the 1-hour rollups, and the hour in progress from the 1-minute
+    rollups up to ``as_of`` only: a window's indicators never see data after its end,
+    however late they are computed."""
+    hour = as_of.replace(minute=0, second=0, microsecond=0)
+    partial = ", ".join(
+        f"sum({m}_avg * {m}_n) / nullif(sum({m}_n), 0), coalesce(sum({m}_n), 0)"
+        for m in _AIR_COLUMNS
+    )
+    return await conn.execute(
+        f"SELECT sensor_id, ts, {', '.join(columns)} FROM air_rollup_1h "
+        "WHERE sensor_id = ANY(%(ids)s) AND ts >= %(from)s AND ts < %(hour)s "
+        f"UNION ALL SELECT sensor_id, %(hour)s, {partial} FROM air_rollup_1m "
+        "WHERE sensor_id = ANY(%(ids)s) AND ts >= %(hour)s AND ts < %(as_of)s "
+        "GROUP BY sensor_id ORDER BY 1, 2",
+        {"ids": ids, "from": as_of - AIR_LOOKBACK, "hour": hour, "as_of": as_of},
+    )
+
+
 async def load_city(
     conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], as_of: datetime
 ) -> CityInputs:
@@ -71,11 +93,14 @@ async def load_city(
         ids = [s.sensor_id for s in sensors if s.domain == domain]
         if not ids:
             continue
-        cur = await conn.execute(
-            f"SELECT sensor_id, ts, {', '.join(columns)} FROM {table} "
-            "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s ORDER BY sensor_id, ts",
-            (ids, as_of - lookback, as_of),
-        )
+        if domain == "air":
+            cur = await _air_hours(conn, ids, as_of, columns)
+        else:
+            cur = await conn.execute(
+                f"SELECT sensor_id, ts, {', '.join(columns)} FROM {table} "
+                "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s ORDER BY sensor_id, ts",
+                (ids, as_of - lookback, as_of),
+            )
         for row in await cur.fetchall():
             inputs.rollups.setdefault(row[0], []).append(
                 Rollup(row[1], dict(zip(columns, row[2:], strict=True)))

@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timedelta
 
 import psycopg
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from aggregator.alerts import engine
 from aggregator.alerts.publisher import AlertPublisher
@@ -36,7 +36,7 @@ log = logging.getLogger("kota.aggregator.indicators")
 
 # Bounds the work of one cycle when a backlog (or compressed simulated time) closes many
 # windows at once; the rest follow in the next cycles, oldest first.
-MAX_WINDOWS_PER_CITY = 12
+MAX_WINDOWS_PER_CITY = 24
 # How far back a restart or late data may reach for recomputation.
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 _BUCKET = timedelta(minutes=1)
@@ -54,9 +54,11 @@ class IndicatorJob:
         publisher: AlertPublisher,
         registry: CollectorRegistry,
         lateness: timedelta,
+        start_from: datetime | None = None,
     ) -> None:
         self._store, self._rules, self._publisher = store, rules, publisher
         self._conninfo = conninfo
+        self._start_from = start_from
         self._leader: psycopg.AsyncConnection | None = None
         self._leading = False
         self._lateness = lateness
@@ -67,6 +69,11 @@ class IndicatorJob:
         self.wake = asyncio.Event()
         self.windows = Counter(
             "kota_agg_indicator_windows", "Indicator windows computed", ["kind"], registry=registry
+        )
+        self.progress = Gauge(
+            "kota_agg_indicator_final_until",
+            "Event time (epoch s) up to which each city's indicator windows are final",
+            ["city"], registry=registry,
         )
         self.errors = Counter(
             "kota_agg_indicator_errors",
@@ -120,8 +127,15 @@ class IndicatorJob:
             return False
         leading = bool(found and found[0])
         if leading != self._leading:
-            log.info("indicator job: " + ("leading" if leading else "standing by (another "
-                     "aggregator computes the indicators)"), extra={"event": "leader"})
+            log.info(
+                "indicator job: "
+                + (
+                    "leading"
+                    if leading
+                    else "standing by (another aggregator computes the indicators)"
+                ),
+                extra={"event": "leader"},
+            )
             self._leading = leading
         return leading
 
@@ -155,7 +169,9 @@ class IndicatorJob:
         watermark = newest - self._lateness
         final_end = window_start(watermark)  # windows starting before this are final
         if city not in self._final_until:
-            self._final_until[city] = max(final_end - WINDOW, newest - MAX_RECOMPUTE_AGE)
+            # Start at the current window, or backfill from KOTA_AGG_INDICATORS_FROM.
+            first = window_start(self._start_from) if self._start_from else final_end - WINDOW
+            self._final_until[city] = max(first, window_start(newest - MAX_RECOMPUTE_AGE))
         finals: list[datetime] = []
         start = self._final_until[city]
         while start < final_end and len(finals) < MAX_WINDOWS_PER_CITY:
@@ -176,9 +192,15 @@ class IndicatorJob:
             await replace_window(conn, city, current, rows)
             await replace_latest(conn, city, current, rows)
             self.windows.labels("provisional").inc()
-            events = await engine.evaluate(conn, city, self._rules, newest)
+            progress = finals[-1] + WINDOW if finals else self._final_until[city]
+            # Caught up: alerts see the provisional window too (fast alerting). Behind
+            # on a backlog: only the final windows, in order, as if it were live.
+            events = await engine.evaluate(
+                conn, city, self._rules, newest if progress >= final_end else progress
+            )
         if finals:
-            self._final_until[city] = finals[-1] + WINDOW
+            self._final_until[city] = progress
+            self.progress.labels(city).set(progress.timestamp())
             await self._measure_freshness(city, finals)
         await self._publisher.publish(events)
         return len(starts) + 1
