@@ -229,8 +229,12 @@ class AggregatorService:
         while not stop.is_set():
             try:
                 created = await self._store.maintain_partitions()
-                if created:
-                    log.info(f"created {created} partitions", extra={"event": "partitions"})
+                dropped = await self._store.apply_retention(self.settings.retention_days)
+                if created or dropped:
+                    log.info(
+                        f"partitions: {created} created ahead, {dropped} dropped by retention",
+                        extra={"event": "partitions"},
+                    )
             except StoreUnavailable:
                 pass  # the consume loop reports the outage
             await sleep_or_stop(stop, _MAINTENANCE_INTERVAL_S)

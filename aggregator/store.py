@@ -272,6 +272,13 @@ class Store:
             ),
         )
 
+    async def apply_retention(self, days: int) -> int:
+        """Drop what is older than ``days`` (migration 006); returns partitions dropped."""
+        async with self.connection() as conn, conn.transaction():
+            cur = await conn.execute("SELECT kota_apply_retention(%s)", (days,))
+            found = await cur.fetchone()
+        return int(found[0]) if found else 0
+
     async def maintain_partitions(self, today: date | None = None) -> int:
         """Partitions from yesterday to PARTITIONS_AHEAD_DAYS ahead, every time table."""
         day = today or datetime.now(UTC).date()
