@@ -75,6 +75,7 @@ class AggregatorService:
             self.metrics.registry,
             timedelta(seconds=settings.allowed_lateness_s),
             settings.indicators_from,
+            settings.group_id,
         )
         self._publisher = publisher
         self._rollups = RollupJob(

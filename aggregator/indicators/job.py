@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from datetime import datetime, timedelta
 
 import psycopg
@@ -41,8 +42,13 @@ MAX_WINDOWS_PER_CITY = 24
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 _BUCKET = timedelta(minutes=1)
 _SENSOR_REFRESH_S = 300.0
-# Advisory lock key of the indicator leader ("kind" in ASCII).
+# Advisory lock of the indicator leader: one leader per consumer group (one deployment);
+# the key is "kind" in ASCII in the high half and a hash of the group in the low half.
 LEADER_LOCK = 0x6B696E64
+
+
+def leader_key(group_id: str) -> int:
+    return (LEADER_LOCK << 32) | zlib.crc32(group_id.encode())
 
 
 class IndicatorJob:
@@ -55,10 +61,12 @@ class IndicatorJob:
         registry: CollectorRegistry,
         lateness: timedelta,
         start_from: datetime | None = None,
+        group_id: str = "kota-aggregator",
     ) -> None:
         self._store, self._rules, self._publisher = store, rules, publisher
         self._conninfo = conninfo
         self._start_from = start_from
+        self._group = group_id
         self._leader: psycopg.AsyncConnection | None = None
         self._leading = False
         self._lateness = lateness
@@ -73,7 +81,8 @@ class IndicatorJob:
         self.progress = Gauge(
             "kota_agg_indicator_final_until",
             "Event time (epoch s) up to which each city's indicator windows are final",
-            ["city"], registry=registry,
+            ["city"],
+            registry=registry,
         )
         self.errors = Counter(
             "kota_agg_indicator_errors",
@@ -120,7 +129,9 @@ class IndicatorJob:
                 log.warning(f"indicator job cannot connect for the leader lock: {exc}")
                 return False
         try:
-            cur = await self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,))
+            cur = await self._leader.execute(
+                "SELECT pg_try_advisory_lock(%s)", (leader_key(self._group),)
+            )
             found = await cur.fetchone()
         except psycopg.OperationalError:
             self._leader = None
