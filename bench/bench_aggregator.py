@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,81 +25,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from harness import child_env, machine, percentile, poll_until, private_stack, write_results
+from harness import machine, percentile, poll_until, private_stack, write_results
 
 from aggregator.migrate import apply
-from aggregator.rows import RAW_TABLES, raw_columns, raw_row
+from aggregator.rows import RAW_TABLES
+from kotacerdas.benchmark.floors import copy_floor
+from kotacerdas.benchmark.kafka_io import produce_readings
+from kotacerdas.benchmark.workload import readings as workload_readings
 from kotacerdas.contract import Reading
 from kotacerdas.pipeline import Pipeline
 from kotacerdas.registry import load_registry
 from kotacerdas.registry_store import load_into_database
 from kotacerdas.settings import DatabaseSettings, OwnerDatabaseSettings, ReaderDatabaseSettings
-from kotacerdas.wire import decode_reading, encode_reading, reading_headers
-
-METRICS = {
-    "air": {"pm25": 35.0, "pm10": 50.0, "no2": 40.0, "temperature": 29.0, "humidity": 70.0},
-    "traffic": {"vehicle_count": 60.0, "avg_speed_kmh": 35.0, "occupancy": 30.0,
-                "speeding_count": 2.0},
-    "waste": {"fill_level": 40.0, "temperature": 31.0},
-}
+from kotacerdas.wire import encode_reading
 
 
 def readings(count: int, start: datetime) -> list[Reading]:
-    sensors = list(load_registry().sensors.values())
-    out = []
-    for i in range(count):
-        s = sensors[i % len(sensors)]
-        ts = start + timedelta(seconds=60 * (i // len(sensors)))
-        metrics = {k: v + (i % 7) for k, v in METRICS[s.domain].items()}
-        if s.domain == "traffic":
-            metrics["speeding_count"] = min(metrics["speeding_count"], metrics["vehicle_count"])
-        out.append(Reading(msg_id=f"b{i}", city=s.city, domain=s.domain, sensor_id=s.sensor_id,
-                           ts=ts, seq=i, metrics=metrics, source_format="kota/v1",
-                           interval_s=60 if s.domain == "traffic" else None))
-    return out
+    """``count`` readings of the registry's sensors, one per sensor and minute."""
+    return workload_readings(count, start, list(load_registry().sensors.values()))
 
 
 def floor(env: dict[str, str], rows: list[Reading], work: Path) -> dict[str, float]:
-    import csv
-
-    files = {}
-    for domain, table in RAW_TABLES.items():
-        path = work / f"{table}.csv"
-        with path.open("w", newline="") as f:
-            writer = csv.writer(f)
-            for r in rows:
-                if r.domain == domain:
-                    writer.writerow(["" if v is None else v
-                                     for v in raw_row(decode_reading(encode_reading(r)), domain)])
-        files[table] = (path, raw_columns(domain))
-    started = time.perf_counter()
-    for table, (path, columns) in files.items():
-        subprocess.run(
-            ["psql", "-X", "-q", DatabaseSettings().conninfo(),
-             "-c", f"\\copy {table} ({', '.join(columns)}) FROM '{path}' CSV"],
-            check=True, env=child_env(env),
-        )
-    seconds = time.perf_counter() - started
-    with psycopg.connect(OwnerDatabaseSettings().conninfo()) as conn:
-        for table in RAW_TABLES.values():
-            conn.execute(f"TRUNCATE {table}")  # ours starts from the same empty tables
-    return {"rows": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
-
-
-async def _produce(bootstrap: str, rows: list[Reading]) -> None:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
-                                max_batch_size=1 << 20, compression_type="zstd")
-    await producer.start()
-    try:
-        futures = [await producer.send(f"kota.{r.domain}.v1", encode_reading(r),
-                                       key=r.sensor_id.encode(),
-                                       headers=reading_headers(r.source_format, r.ts))
-                   for r in rows]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+    """Plain COPY from CSV into the same partitioned raw tables (then emptied)."""
+    return copy_floor(env, rows)
 
 
 def _scalar(query: str) -> float:
@@ -110,7 +57,7 @@ def _scalar(query: str) -> float:
 
 
 def ours(env: dict[str, str], rows: list[Reading], log_dir: Path) -> dict[str, float]:
-    asyncio.run(_produce(env["KOTA_KAFKA_BOOTSTRAP"], rows))
+    produce_readings(env["KOTA_KAFKA_BOOTSTRAP"], rows)
     count = len(rows)
     pipeline = Pipeline(env, log_dir)
     pipeline.start_service("aggregate")
@@ -121,10 +68,13 @@ def ours(env: dict[str, str], rows: list[Reading], log_dir: Path) -> dict[str, f
     first = _scalar("SELECT extract(epoch FROM now() - min(ts)) FROM pipeline_batch")
     pipeline.stop()
     begun = time.monotonic() - first if first else started
-    return {"rows": count, "raw_seconds": (stored or 0) - begun,
-            "rate": count / ((stored or 0) - begun) if stored else 0.0,
-            "with_rollups_seconds": (rolled or 0) - begun,
-            "rate_with_rollups": count / ((rolled or 0) - begun) if rolled else 0.0}
+    return {
+        "rows": count,
+        "raw_seconds": (stored or 0) - begun,
+        "rate": count / ((stored or 0) - begun) if stored else 0.0,
+        "with_rollups_seconds": (rolled or 0) - begun,
+        "rate_with_rollups": count / ((rolled or 0) - begun) if rolled else 0.0,
+    }
 
 
 def lag(env: dict[str, str], rate: float, log_dir: Path, seconds: float = 20) -> dict[str, float]:
@@ -141,8 +91,9 @@ def lag(env: dict[str, str], rate: float, log_dir: Path, seconds: float = 20) ->
     def poll() -> None:
         with psycopg.connect(ReaderDatabaseSettings().conninfo(), autocommit=True) as conn:
             while not stop.is_set():
-                newest = conn.execute("SELECT max(ts) FROM v_air_reading "
-                                      "WHERE ts > now() - interval '1 minute'").fetchone()[0]
+                newest = conn.execute(
+                    "SELECT max(ts) FROM v_air_reading WHERE ts > now() - interval '1 minute'"
+                ).fetchone()[0]
                 if newest is not None:
                     samples.append((datetime.now(UTC) - newest).total_seconds())
                 time.sleep(0.05)
@@ -157,9 +108,16 @@ def lag(env: dict[str, str], rate: float, log_dir: Path, seconds: float = 20) ->
                 if wait > 0:
                     await asyncio.sleep(wait)
                 s = sensors[i % len(sensors)]
-                r = Reading(msg_id=f"l{i}", city=s.city, domain="air", sensor_id=s.sensor_id,
-                            ts=datetime.now(UTC), seq=i, metrics={"pm25": 30.0},
-                            source_format="kota/v1")
+                r = Reading(
+                    msg_id=f"l{i}",
+                    city=s.city,
+                    domain="air",
+                    sensor_id=s.sensor_id,
+                    ts=datetime.now(UTC),
+                    seq=i,
+                    metrics={"pm25": 30.0},
+                    source_format="kota/v1",
+                )
                 await producer.send("kota.air.v1", encode_reading(r), key=s.sensor_id.encode())
         finally:
             await producer.stop()
@@ -171,9 +129,13 @@ def lag(env: dict[str, str], rate: float, log_dir: Path, seconds: float = 20) ->
     stop.set()
     poller.join()
     pipeline.stop()
-    steady = samples[len(samples) // 10:]  # skip the ramp-up
-    return {"rate": rate, "samples": len(steady), "p50_s": percentile(steady, 0.5),
-            "p99_s": percentile(steady, 0.99)}
+    steady = samples[len(samples) // 10 :]  # skip the ramp-up
+    return {
+        "rate": rate,
+        "samples": len(steady),
+        "p50_s": percentile(steady, 0.5),
+        "p99_s": percentile(steady, 0.99),
+    }
 
 
 def main() -> None:
@@ -198,10 +160,16 @@ def main() -> None:
     table = [
         ["run", "rows/s", "ratio to floor"],
         ["floor: COPY from CSV into the partitioned raw tables", f"{base['rate']:.0f}", "1.00"],
-        ["kotacerdas aggregate: Kafka → raw tables (rollups running)", f"{mine['rate']:.0f}",
-         f"{ratio:.2f}"],
-        ["… until the 1 min/1 h/1 day rollups have caught up too",
-         f"{mine['rate_with_rollups']:.0f}", f"{mine['rate_with_rollups'] / base['rate']:.2f}"],
+        [
+            "kotacerdas aggregate: Kafka → raw tables (rollups running)",
+            f"{mine['rate']:.0f}",
+            f"{ratio:.2f}",
+        ],
+        [
+            "… until the 1 min/1 h/1 day rollups have caught up too",
+            f"{mine['rate_with_rollups']:.0f}",
+            f"{mine['rate_with_rollups'] / base['rate']:.2f}",
+        ],
     ]
     notes = [
         f"Lag event time → visible in v_air_reading at {late['rate']:.0f} readings/s (half "

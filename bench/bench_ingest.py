@@ -32,15 +32,13 @@ from harness import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from kotacerdas.benchmark.floors import mqtt_floor
 from kotacerdas.pipeline import Pipeline
 
 
 def floor(env: dict[str, str], count: int) -> dict[str, float]:
     """Queue ``count`` messages for an offline session, then time a bare paho drain."""
-    run_tool("mqtt_floor_subscriber.py", child_env(env), "prepare")
-    published = run_tool("mqtt_publisher.py", child_env(env), "--count", str(count))
-    drained = run_tool("mqtt_floor_subscriber.py", child_env(env), "drain", "--expect", str(count))
-    return {**drained, "publisher_rate": published["rate"]}
+    return mqtt_floor(env, count)
 
 
 def _counter(port: int | None, name: str) -> float:

@@ -89,6 +89,9 @@ class KafkaSink:
             linger_ms=o.linger_ms,
             max_batch_size=o.max_batch_bytes,
             request_timeout_ms=o.request_timeout_ms,
+            # During an outage, metadata retries every 100 ms (the default) flood the
+            # log and the loop; half a second is plenty for a broker that is away.
+            retry_backoff_ms=500,
         )
 
     async def start(self, stop: asyncio.Event, topics: Sequence[str]) -> bool:

@@ -42,7 +42,8 @@ def configure(level: str = "INFO", json_logs: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Client libraries log every refused connection during an outage; our own code
-    # reports the outage once, with backoff figures.
+    # Client libraries log every refused connection of an outage as an error (thousands
+    # of lines a minute); our services report an outage once when it starts and once
+    # when it ends, with backoff figures, and say it on /readyz meanwhile.
     for noisy in ("aiokafka", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)

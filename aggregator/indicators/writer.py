@@ -68,6 +68,11 @@ async def replace_window(
     conn: AsyncConnection, city: str, start: datetime, rows: Sequence[IndicatorRow]
 ) -> None:
     """The city's rows of window ``start``: recomputation replaces, never accumulates."""
+    # Late data can reach back a week, before the partitions kept ready ahead.
+    await conn.execute(
+        "SELECT kota_ensure_partitions('indicator'::regclass, %s::date, %s::date)",
+        (start, start),
+    )
     await conn.execute(
         "DELETE FROM indicator WHERE city = %s AND ts = %s AND window_s = %s",
         (city, start, int(WINDOW.total_seconds())),

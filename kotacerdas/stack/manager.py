@@ -116,14 +116,16 @@ class LocalStack:
         )
         pid = mosquitto.running_pid(self.mqtt)
         if pid is not None:
-            mosquitto.reload(pid)  # pick up new sensors in the password file
-            progress(f"mosquitto already running (pid {pid}), {users} users reloaded")
+            if users:
+                mosquitto.reload(pid)  # pick up the changed users of the password file
+            note = f"{users} users reloaded" if users else "users unchanged"
+            progress(f"mosquitto already running (pid {pid}), {note}")
             return
         _require_free(s.mqtt_port, "KOTA_STACK_MQTT_PORT")
         pid = mosquitto.start(tools.mosquitto, self.mqtt, s.host, s.mqtt_port)
         if not wait_until(lambda: mosquitto.is_ready(s.host, s.mqtt_port), s.start_timeout_s):
             raise ServiceError(f"mosquitto did not come up: {mosquitto.failure_hint(self.mqtt)}")
-        progress(f"mosquitto up on {s.host}:{s.mqtt_port} (pid {pid}, {users} users)")
+        progress(f"mosquitto up on {s.host}:{s.mqtt_port} (pid {pid})")
 
     def _up_postgres(self, tools: Tools, env: dict[str, str], progress: Progress) -> None:
         s = self.settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
@@ -64,7 +65,8 @@ def write_password_file(
     fleet_secret: str,
     registry: Registry,
 ) -> int:
-    """Hash one entry per sensor plus the bridge and gateway users; returns the count.
+    """Hash one entry per sensor plus the bridge and gateway users; returns the count
+    written (0: the users and passwords are unchanged and the file was kept).
 
     The plain file is hashed in place by Mosquitto's own tool (PBKDF2-SHA512), so we
     never implement the broker's hash format ourselves.
@@ -72,6 +74,12 @@ def write_password_file(
     plain = target.with_suffix(".tmp")
     lines = [f"{INGEST_USER}:{ingest_password}", f"{GATEWAY_USER}:{gateway_password}"]
     lines += [f"{sid}:{sensor_password(fleet_secret, sid)}" for sid in sorted(registry.sensors)]
+    # Hashing salts every entry anew, so compare what went in, not the file: an
+    # unchanged fleet keeps its file (and the broker is not asked to reload it).
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    stamp = target.with_suffix(".sha256")
+    if target.exists() and stamp.exists() and stamp.read_text() == digest:
+        return 0
     plain.write_text("\n".join(lines) + "\n")
     plain.chmod(0o600)
     result = subprocess.run(
@@ -82,6 +90,7 @@ def write_password_file(
         raise ServiceError(f"mosquitto_passwd failed: {result.stderr.strip() or result.stdout}")
     os.replace(plain, target)
     _hand_to_broker_user(target)
+    stamp.write_text(digest)
     return len(lines)
 
 

@@ -1,0 +1,165 @@
+"""Where a benchmark runs: a private stack on free loopback ports, or the developer's.
+
+A private stack uses the same code and config as ``kotacerdas stack up`` in a throw-away
+state folder, so a benchmark never disturbs ``.kota``; everything it started is stopped
+by PID (``LocalStack.down``) and the folder removed. ``use_local=True`` reuses the
+developer's stack (``.kota``) and leaves it running.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kotacerdas.registry import Registry
+from kotacerdas.stack import kafka, mosquitto, postgres
+from kotacerdas.stack.manager import LocalStack
+from kotacerdas.stack.procs import free_port
+from kotacerdas.stack.settings import REPO_ROOT, StackSettings
+
+RESULTS = REPO_ROOT / "bench" / "results"
+TOOLS = REPO_ROOT / "bench" / "tools"
+PEERS = REPO_ROOT / "bench" / "peers"
+
+Say = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class BenchStack:
+    """A running stack: its environment (``KOTA_*``), its services, its state folder."""
+
+    local: LocalStack
+    env: dict[str, str]
+    owned: bool
+
+    @property
+    def state(self) -> Path:
+        return self.local.state
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state / "logs"
+
+    # The same two calls as the test session's stack fixture, so the soak runs on both.
+    def stop(self, service: str, crash: bool = False) -> None:
+        self.local.stop(service, kill=crash)
+
+    def restart(self) -> None:
+        """Start whatever is stopped again (same ports, same data)."""
+        self.local.up(install=False)
+
+    def service_pids(self) -> dict[str, int | None]:
+        """Main PIDs of the three services (None: not running)."""
+        return {
+            "mosquitto": mosquitto.running_pid(self.local.mqtt),
+            "kafka": kafka.running_pid(self.local.kafka),
+            "postgresql": postgres.running_pid(self.local.pg),
+        }
+
+    def reload_registry(self, registry: Registry, say: Say = _stderr) -> None:
+        """Rewrite the broker's password file for ``registry`` (``up`` reloads Mosquitto)."""
+        self.local = LocalStack(self.local.settings, registry)
+        self.local.up(say, install=False)
+
+
+@contextmanager
+def bench_stack(
+    *,
+    use_local: bool = False,
+    partitions: int = 6,
+    kafka_heap_mb: int = 1024,
+    registry: Registry | None = None,
+    say: Say = _stderr,
+) -> Iterator[BenchStack]:
+    """A private stack on free ports (removed afterwards), or the developer's ``.kota``."""
+    if use_local:
+        local = LocalStack(StackSettings(), registry)
+        env = local.up(say)
+        yield BenchStack(local, {**env, "KOTA_ENV": "test"}, owned=False)
+        return
+    state = Path(tempfile.mkdtemp(prefix="kota-bench-"))
+    state.chmod(0o755)  # PostgreSQL and Mosquitto run as their own users
+    local = LocalStack(
+        StackSettings(
+            state_dir=state,
+            mqtt_port=free_port(),
+            kafka_port=free_port(),
+            kafka_controller_port=free_port(),
+            pg_port=free_port(),
+            kafka_partitions=partitions,
+            kafka_heap_mb=kafka_heap_mb,
+        ),
+        registry,
+    )
+    stack = BenchStack(local, {}, owned=True)
+    try:
+        stack.env = {**local.up(say), "KOTA_ENV": "test"}
+        yield stack
+    finally:
+        stack.local.down()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def child_env(env: dict[str, str], **extra: str) -> dict[str, str]:
+    """The environment of a benchmark child process (stack values over ours)."""
+    return {**os.environ, **env, "PYTHONPATH": str(REPO_ROOT), **extra}
+
+
+def machine() -> dict[str, object]:
+    load = os.getloadavg()
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "load_avg_1m_at_start": round(load[0], 2),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def load_now() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+_ROLES = {
+    "writer": ("KOTA_DB_", "kota_writer"),
+    "reader": ("KOTA_READER_DB_", "kota_reader"),
+    "owner": ("KOTA_OWNER_DB_", "kota_owner"),
+}
+
+
+def conninfo(env: dict[str, str], role: str = "writer") -> str:
+    """libpq connection string of one of the stack's database roles."""
+    from psycopg.conninfo import make_conninfo
+
+    prefix, user = _ROLES[role]
+    return make_conninfo(
+        host=env[f"{prefix}HOST"],
+        port=env[f"{prefix}PORT"],
+        dbname="kota",
+        user=user,
+        password=env[f"{prefix}PASSWORD"],
+        sslmode="disable",
+        application_name="kotacerdas-bench",
+    )
+
+
+def prepare_database(env: dict[str, str], registry: Registry | None = None) -> None:
+    """Migrations (as the owner) and the registry (as the writer): idempotent."""
+    from aggregator.migrate import apply
+    from kotacerdas.registry import load_registry
+    from kotacerdas.registry_store import load_into_database
+
+    apply(conninfo(env, "owner"))
+    load_into_database(registry or load_registry(), conninfo(env, "writer"))
