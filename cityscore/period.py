@@ -11,7 +11,7 @@ Completeness [U]: a daily mean is valid with at least 18 of its 24 hourly values
 the rule of EU Directive 2008/50/EC Annex VII/XI and of US EPA 40 CFR Part 50
 Appendix N for 24-h PM2.5 from hourly monitors — from memory, confirm before relying on
 it. The same 75 % is applied to the 24-h rolling mean and to the day (06–22) and night
-(22–06) parts of the KepMenLH 48/1996 day–night noise level.
+(22–06) parts of the KepMenLH 48/1996 day–night noise level (the exporter's rule).
 """
 
 from __future__ import annotations
@@ -32,14 +32,13 @@ __all__ = [
     "collection_counts",
     "count_above",
     "distribution",
-    "energy_mean_db",
     "mean",
     "mean_of_daily_means",
     "median",
     "merged_mean",
     "percent",
-    "rising_edges",
     "rolling_means",
+    "run_starts",
     "uptime",
 ]
 
@@ -49,7 +48,19 @@ DAILY_MIN_HOURS: Final[int] = 18
 ROLLING_HOURS: Final[int] = 24
 #: Hours of data a 24-h rolling mean needs (75 %) [U].
 ROLLING_MIN_HOURS: Final[int] = 18
-_DECIBEL_SCALE: Final[float] = 10.0  # dB = 10 log10(energy ratio), by definition
+_MICRO: Final[int] = 1_000_000
+
+
+def _all_finite(name: str, values: Sequence[float]) -> Sequence[float]:
+    """Validate many values at C speed; on failure name the first bad one like _checks."""
+    try:
+        if all(map(math.isfinite, values)) and bool not in map(type, values):
+            return values
+    except TypeError:
+        pass
+    for value in values:
+        _checks.finite(name, value)
+    return values  # unreachable: _checks raised on the bad value
 
 
 def merged_mean(parts: Iterable[tuple[float | None, int]]) -> tuple[float, int] | None:
@@ -71,7 +82,7 @@ def merged_mean(parts: Iterable[tuple[float | None, int]]) -> tuple[float, int] 
 
 def mean(values: Iterable[float]) -> float | None:
     """Arithmetic mean (exactly rounded sum); None for no values."""
-    items = [_checks.finite("value", v) for v in values]
+    items = list(_all_finite("value", list(values)))
     return math.fsum(items) / len(items) if items else None
 
 
@@ -82,45 +93,50 @@ def mean_of_daily_means(daily_means: Sequence[float]) -> tuple[float, float, int
     """
     if not daily_means:
         return None
-    numerator = math.fsum(_checks.finite("daily_mean", v) for v in daily_means)
+    numerator = math.fsum(_all_finite("daily_mean", daily_means))
     return numerator / len(daily_means), numerator, len(daily_means)
 
 
 def rolling_means(
-    hourly: Sequence[tuple[float | None, int]],
+    means: Sequence[float | None],
+    counts: Sequence[int],
     first: int,
     window: int = ROLLING_HOURS,
     min_hours: int = ROLLING_MIN_HOURS,
 ) -> list[tuple[int, float]]:
     """Trailing ``window``-hour means at each hour from index ``first`` on.
 
-    ``hourly[i]`` is the ``(mean, n)`` of hour ``i`` (consecutive hours; ``(None, 0)``
-    where nothing was measured). The mean at hour ``i`` merges hours ``i-window+1 … i``
-    (:func:`merged_mean`) and exists only when at least ``min_hours`` of them have data.
-    ``first`` lets callers pass ``window - 1`` hours of look-back before the period.
-    Returns ``(index, mean)`` pairs for the hours with a valid mean.
+    ``means[i]``/``counts[i]`` are hour ``i``'s mean and sample count (consecutive hours;
+    None/0 where nothing was measured). The mean at hour ``i`` merges hours
+    ``i-window+1 … i`` like :func:`merged_mean` and exists only when at least
+    ``min_hours`` of them have data; ``first`` lets callers pass ``window - 1`` hours of
+    look-back before the period. Returns ``(index, mean)`` for the hours with a mean.
+
+    The window sums run in integers of micro-units (``round(mean·n·10⁶)``): exact in any
+    order and O(1) per hour — a running float sum would drift and could flip a value
+    sitting on a guideline. The quantum is 10⁻⁶ of the metric's unit.
     """
     if window < 1 or not 1 <= min_hours <= window:
         raise InvalidValue("window", (window, min_hours), "needs 1 <= min_hours <= window")
-    if first < 0:
-        raise InvalidValue("first", first, "is negative")
-    # Checked once per hour, then each window is an exactly rounded sum of its slice
-    # (a running float sum would drift and could flip a value sitting on a guideline).
-    present = [value is not None and n > 0 for value, n in hourly]
-    weighted = [
-        _checks.finite("mean", value) * n if value is not None and n > 0 else 0.0
-        for value, n in hourly
+    if first < 0 or len(means) != len(counts):
+        raise InvalidValue("first", first, "must be >= 0 with means and counts of one length")
+    present = [m is not None and n > 0 for m, n in zip(means, counts, strict=True)]
+    _all_finite("mean", [m for m, n in zip(means, counts, strict=True) if m is not None and n])
+    micro = [
+        round(m * n * _MICRO) if m is not None and n > 0 else 0
+        for m, n in zip(means, counts, strict=True)
     ]
-    counts = [n if ok else 0 for ok, (_, n) in zip(present, hourly, strict=True)]
-    hours_with_data = sum(present[max(0, first - window + 1) : first])
+    weights = [n if ok else 0 for n, ok in zip(counts, present, strict=True)]
+    lo = max(0, first - window + 1)
+    hours, total, samples = sum(present[lo:first]), sum(micro[lo:first]), sum(weights[lo:first])
     out: list[tuple[int, float]] = []
-    for i in range(first, len(hourly)):
-        hours_with_data += present[i]
-        if i > first and i - window >= 0:
-            hours_with_data -= present[i - window]
-        if hours_with_data >= min_hours:
-            lo = max(0, i - window + 1)
-            out.append((i, math.fsum(weighted[lo : i + 1]) / sum(counts[lo : i + 1])))
+    for i in range(first, len(means)):
+        hours, total, samples = hours + present[i], total + micro[i], samples + weights[i]
+        if i - window >= lo:
+            old = i - window
+            hours, total, samples = hours - present[old], total - micro[old], samples - weights[old]
+        if hours >= min_hours:
+            out.append((i, total / _MICRO / samples))
     return out
 
 
@@ -131,29 +147,21 @@ def count_above(values: Iterable[float], level: float) -> int:
     equal to the guideline meets it.
     """
     limit = _checks.finite("level", level)
-    return sum(1 for v in values if _checks.finite("value", v) > limit)
+    return sum(1 for v in _all_finite("value", list(values)) if v > limit)
 
 
-def rising_edges(flags: Iterable[bool]) -> int:
-    """Number of runs of True (events): each False→True step, and a True start, count once."""
-    events = 0
-    previous = False
-    for flag in flags:
-        events += flag and not previous
-        previous = flag
-    return events
+def run_starts(flags: Iterable[bool]) -> list[int]:
+    """Positions where a run of True begins (events): each False→True step, and a True start.
 
-
-def energy_mean_db(levels: Iterable[float]) -> float | None:
-    """Energy (logarithmic) mean of sound levels in dB: ``10 log10(mean 10^(L/10))``.
-
-    How equivalent levels (Leq) of consecutive intervals combine into the Leq of the
-    whole span; an arithmetic mean of decibels would understate loud hours.
+    An overflow that lasts six hours is one event, not six.
     """
-    energies = [10 ** (_checks.finite("level_db", v) / _DECIBEL_SCALE) for v in levels]
-    if not energies:
-        return None
-    return _DECIBEL_SCALE * math.log10(math.fsum(energies) / len(energies))
+    starts: list[int] = []
+    previous = False
+    for position, flag in enumerate(flags):
+        if flag and not previous:
+            starts.append(position)
+        previous = flag
+    return starts
 
 
 def percent(numerator: float, denominator: float) -> float | None:
@@ -183,7 +191,7 @@ def distribution(categories: Iterable[str], order: Sequence[str]) -> dict[str, f
 
 def median(values: Iterable[float]) -> float | None:
     """Median; None for no values."""
-    items = [_checks.finite("value", v) for v in values]
+    items = _all_finite("value", list(values))
     return float(_median(items)) if items else None
 
 

@@ -29,6 +29,12 @@ class DatabaseUnavailable(ExportError):
     reason: ClassVar[str] = "database_unavailable"
 
 
+class QueryFailed(ExportError):
+    """The database refused a query (a view or a grant changed under the export)."""
+
+    reason: ClassVar[str] = "query_failed"
+
+
 class InvalidDataFile(ExportError):
     """The rubric or the denominators file cannot be read or validated."""
 

@@ -58,6 +58,10 @@ class HourlySeries:
     sensor_id: str
     hours: Sequence[int]
     columns: Mapping[str, Sequence[float | None]]
+    samples: int = 0
+    """Samples received inside the window (Σ ``samples`` of its buckets)."""
+    buckets: int = 0
+    """Hourly buckets inside the window."""
 
     def column(self, name: str) -> Sequence[float | None]:
         return self.columns[name]
@@ -85,10 +89,12 @@ class AlertRow:
 
 @dataclass(frozen=True, slots=True)
 class LiveIndexRow:
+    """The live (5-minute) history of one composite index over the period, summarised."""
+
     code: str
-    window_start: datetime
-    value: float | None
-    coverage: float | None
+    rows: int
+    mean: float | None
+    coverage_mean: float | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,17 @@ class Window:
         """Local hour of day (0–23) of an hourly bucket."""
         return (epoch_hour + self.offset_hours) % 24
 
+    def bucket(self, day: date) -> str:
+        """Chart bucket of a day: the day (month), its week's Monday (quarter), its month."""
+        if self.period.kind == "month":
+            return day.isoformat()
+        if self.period.kind == "quarter":
+            return max(day - timedelta(days=day.weekday()), self.period.first_day).isoformat()
+        return f"{day.year}-{day.month:02d}"
+
+    def buckets(self) -> list[str]:
+        return list(dict.fromkeys(self.bucket(day) for day in self.days))
+
 
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 
