@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from kotacerdas.backoff import retry_until_stopped
+from kotacerdas.kafka_client import start_when_reachable
 from kotacerdas.settings import KafkaSettings
 
 log = logging.getLogger("kota.aggregator.kafka")
@@ -62,8 +62,8 @@ class KafkaSource:
         """Join the group with capped backoff until it works or ``stop`` is set."""
         o = self._options
 
-        async def connect() -> AIOKafkaConsumer:
-            consumer = AIOKafkaConsumer(
+        def make() -> AIOKafkaConsumer:
+            return AIOKafkaConsumer(
                 **self._settings.client_options(),
                 group_id=o.group_id,
                 client_id="kota-aggregator",
@@ -76,21 +76,12 @@ class KafkaSource:
                 fetch_max_bytes=64 * 1024 * 1024,
                 max_partition_fetch_bytes=8 * 1024 * 1024,
             )
-            try:
-                await consumer.start()
-                consumer.subscribe(list(o.topics), listener=_WaitForBatch(self))
-            except BaseException:
-                await consumer.stop()
-                raise
-            return consumer
 
-        consumer = await retry_until_stopped(
-            stop,
-            connect,
-            (KafkaError, OSError),
-            lambda exc: f"cannot reach Kafka at {self._settings.bootstrap}: {exc}",
-            log,
-            self._set_error,
+        async def subscribe(consumer: AIOKafkaConsumer) -> None:
+            consumer.subscribe(list(o.topics), listener=_WaitForBatch(self))
+
+        consumer = await start_when_reachable(
+            stop, make, self._settings, log, self._set_error, subscribe
         )
         if consumer is None:
             return False

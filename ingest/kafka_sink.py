@@ -24,7 +24,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 
-from kotacerdas.backoff import retry_until_stopped, sleep_or_stop
+from kotacerdas.backoff import sleep_or_stop
+from kotacerdas.kafka_client import start_when_reachable
 from kotacerdas.settings import KafkaSettings
 from kotacerdas.wire import Headers
 
@@ -97,24 +98,12 @@ class KafkaSink:
     async def start(self, stop: asyncio.Event, topics: Sequence[str]) -> bool:
         """Connect (capped backoff) and learn the partitions of ``topics``."""
 
-        async def connect() -> AIOKafkaProducer:
-            producer = self._make_producer()
-            try:
-                await producer.start()
-                for topic in topics:
-                    self._partitions[topic] = sorted(await producer.partitions_for(topic))
-            except BaseException:
-                await producer.stop()
-                raise
-            return producer
+        async def learn_partitions(producer: AIOKafkaProducer) -> None:
+            for topic in topics:
+                self._partitions[topic] = sorted(await producer.partitions_for(topic))
 
-        producer = await retry_until_stopped(
-            stop,
-            connect,
-            (KafkaError, OSError),
-            lambda exc: f"cannot reach Kafka at {self._settings.bootstrap}: {exc}",
-            log,
-            self._set_error,
+        producer = await start_when_reachable(
+            stop, self._make_producer, self._settings, log, self._set_error, learn_partitions
         )
         if producer is None:
             return False

@@ -128,12 +128,12 @@ async def _apply(
     value = episode.last_value if episode else None
     peak = episode.peak if episode else None
     message = rule.message.format(value=value or 0.0, place=place)
-    if action.kind == "open":
-        assert episode is not None
-        alert_id = await _insert(conn, rule, city, district, sensor, place, episode, message)
-        event = "open" if episode.closed_at is None else "close"
+
+    def event(
+        kind: str, alert_id: int, opened: datetime, closed: datetime | None, reason: str | None
+    ) -> AlertEvent:
         return AlertEvent(
-            event,
+            kind,
             alert_id,
             rule.rule,
             rule.kind,
@@ -143,44 +143,42 @@ async def _apply(
             sensor,
             value,
             peak,
-            episode.opened_at,
-            episode.closed_at,
-            None if episode.closed_at is None else "cleared",
+            opened,
+            closed,
+            reason,
             message,
+        )
+
+    if action.kind == "open":
+        assert episode is not None
+        alert_id = await _insert(conn, rule, city, district, sensor, place, episode, message)
+        closed = episode.closed_at
+        return event(
+            "open" if closed is None else "close",
+            alert_id,
+            episode.opened_at,
+            closed,
+            None if closed is None else "cleared",
         )
     assert action.alert_id is not None
     previous = next(a for a in known if a.id == action.alert_id)
     if action.kind == "revise":
+        # Late data moved the end (or revived the episode). The start stays: the series
+        # may begin inside the episode (the horizon cuts it), not at its real start.
         assert episode is not None
-        state = "open" if episode.closed_at is None else "closed"
+        closed = episode.closed_at
+        reason = None if closed is None else "cleared"
         await conn.execute(
-            "UPDATE alert SET state = %s, opened_at = %s, closed_at = %s, close_reason = %s, "
-            "value = %s, peak = %s, updated_at = now() WHERE id = %s",
-            (
-                state,
-                episode.opened_at,
-                episode.closed_at,
-                None if episode.closed_at is None else "cleared",
-                value,
-                peak,
-                action.alert_id,
-            ),
+            "UPDATE alert SET state = %s, closed_at = %s, close_reason = %s, value = %s, "
+            "peak = greatest(peak, %s), updated_at = now() WHERE id = %s",
+            ("open" if closed is None else "closed", closed, reason, value, peak, action.alert_id),
         )
-        return AlertEvent(
-            "open" if state == "open" else "update",
+        return event(
+            "open" if closed is None else "update",
             action.alert_id,
-            rule.rule,
-            rule.kind,
-            rule.severity,
-            city,
-            district,
-            sensor,
-            value,
-            peak,
-            episode.opened_at,
-            episode.closed_at,
-            None if episode.closed_at is None else "cleared",
-            message,
+            previous.opened_at,
+            closed,
+            reason,
         )
     if action.kind == "update":
         await conn.execute(
@@ -188,31 +186,14 @@ async def _apply(
             "WHERE id = %s",
             (value, peak, action.alert_id),
         )
-        closed_at, reason = None, None
-    else:
-        closed_at = episode.closed_at if episode else previous.opened_at
-        reason = action.reason
-        await conn.execute(
-            "UPDATE alert SET state = 'closed', closed_at = %s, close_reason = %s, "
-            "value = coalesce(%s, value), updated_at = now() WHERE id = %s",
-            (closed_at, reason, value, action.alert_id),
-        )
-    return AlertEvent(
-        action.kind if action.kind == "update" else "close",
-        action.alert_id,
-        rule.rule,
-        rule.kind,
-        rule.severity,
-        city,
-        district,
-        sensor,
-        value,
-        peak,
-        previous.opened_at,
-        closed_at,
-        reason,
-        message,
+        return event("update", action.alert_id, previous.opened_at, None, None)
+    closed = episode.closed_at if episode else previous.opened_at
+    await conn.execute(
+        "UPDATE alert SET state = 'closed', closed_at = %s, close_reason = %s, "
+        "value = coalesce(%s, value), updated_at = now() WHERE id = %s",
+        (closed, action.reason, value, action.alert_id),
     )
+    return event("close", action.alert_id, previous.opened_at, closed, action.reason)
 
 
 async def _insert(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
-from kota_testing.fleet import dead_letters, malformed_ids_in, publish_fleet, reading_ids
+from kota_testing.fleet import dead_letters, malformed_ids_in, publish_in_background, reading_ids
 from kota_testing.kafka import all_topics, consume_all
 
 PER_SENSOR = 5_000  # x 10 sensors = 50 000 messages
@@ -16,23 +15,13 @@ MALFORMED_EVERY = 100
 def test_bridge_killed_twice_loses_nothing(stack, topics, services):
     env, tag = topics, f"k{uuid.uuid4().hex[:6]}"
     bridge = services("ingest", env)
-    progress: list[int] = []
-    result = {}
-    publisher = threading.Thread(
-        target=lambda: result.update(
-            sent=publish_fleet(env, PER_SENSOR, MALFORMED_EVERY, tag, progress)
-        )
-    )
-    publisher.start()
+    fleet = publish_in_background(env, PER_SENSOR, tag, MALFORMED_EVERY)
     for fraction in (0.25, 0.6):
-        while sum(progress) < fraction * PER_SENSOR * 10 and publisher.is_alive():
-            time.sleep(0.05)
+        fleet.wait_for(int(fraction * PER_SENSOR * 10))
         bridge.kill()  # SIGKILL: no flush, no acks, no goodbye
         time.sleep(1)
         bridge = services("ingest", env)  # same client id: resumes the persistent session
-    publisher.join()
-
-    sent = result["sent"]
+    sent = fleet.join()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         records = consume_all(stack.bootstrap, all_topics(env["KOTA_KAFKA_TOPIC_PREFIX"]))

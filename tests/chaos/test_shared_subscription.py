@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
-from kota_testing.fleet import publish_fleet, reading_ids
+from kota_testing.fleet import publish_fleet, publish_in_background, reading_ids
 from kota_testing.kafka import all_topics, consume_all
 
 
@@ -20,21 +19,15 @@ def test_two_bridges_split_the_load_and_survive_a_kill(stack, topics, services):
     share_a = a.metric("kota_ingest_received")
     share_b = b.metric("kota_ingest_received")
 
-    progress: list[int] = []
-    result = {}
-    publisher = threading.Thread(
-        target=lambda: result.update(sent=publish_fleet(env, 1_500, 0, tag, progress))
-    )
-    publisher.start()
-    while sum(progress) < 5_000:
-        time.sleep(0.05)
+    fleet = publish_in_background(env, 1_500, tag)
+    fleet.wait_for(5_000)
     a.kill()
-    publisher.join()
+    sent = fleet.join()
     # A replica comes back under its own client id (a Deployment restarts it) and
     # finishes what the broker kept in its session; B went on with the rest.
     services("ingest", a_env)
 
-    expected = first.valid | result["sent"].valid
+    expected = first.valid | sent.valid
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         got = reading_ids(consume_all(stack.bootstrap, all_topics(env["KOTA_KAFKA_TOPIC_PREFIX"])))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -59,7 +60,9 @@ def publish_fleet(
                 progress.append(len(messages[start : start + 500]))
         publisher.close()
 
-    threads = [threading.Thread(target=run, args=(s, m)) for s, (m, _) in zip(SENSORS, plans)]
+    threads = [
+        threading.Thread(target=run, args=(s, m)) for s, (m, _) in zip(SENSORS, plans, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -89,3 +92,34 @@ def malformed_ids_in(letters: list[tuple[str, bytes]]) -> set[str]:
             if '"msg_id": "' in text:
                 found.add(text.split('"msg_id": "')[1].split('"')[0])
     return found
+
+
+@dataclass
+class Background:
+    """A fleet publishing in a thread; ``progress`` grows by 500s as acks come in."""
+
+    thread: threading.Thread
+    progress: list[int]
+    result: dict[str, Sent]
+
+    def wait_for(self, count: int) -> None:
+        while sum(self.progress) < count and self.thread.is_alive():
+            time.sleep(0.05)
+
+    def join(self) -> Sent:
+        self.thread.join()
+        return self.result["sent"]
+
+
+def publish_in_background(
+    env: dict[str, str], per_sensor: int, tag: str, malformed_every: int = 0
+) -> Background:
+    progress: list[int] = []
+    result: dict[str, Sent] = {}
+    thread = threading.Thread(
+        target=lambda: result.update(
+            sent=publish_fleet(env, per_sensor, malformed_every, tag, progress)
+        )
+    )
+    thread.start()
+    return Background(thread, progress, result)

@@ -68,10 +68,12 @@ def start_test_stack() -> TestStack:
             raise RuntimeError(f"KOTA_TEST_REUSE_STACK is set but {state}/stack.env is missing")
         local = LocalStack(StackSettings(state_dir=state))
         return TestStack(state, env, owned=False, local=local)
+    stop_abandoned_stacks()
     # Not under pytest's tmp dir: that is private to root, and PostgreSQL and Mosquitto
     # run as their own users.
-    state = Path(tempfile.mkdtemp(prefix="kota-test-"))
+    state = Path(tempfile.mkdtemp(prefix=_PREFIX))
     state.chmod(0o755)
+    (state / "owner.pid").write_text(f"{os.getpid()}\n")
     settings = StackSettings(
         state_dir=state,
         mqtt_port=free_port(),
@@ -83,6 +85,24 @@ def start_test_stack() -> TestStack:
     local = LocalStack(settings)
     env = local.up()
     return TestStack(state, env, owned=True, local=local)
+
+
+_PREFIX = "kota-test-"
+
+
+def stop_abandoned_stacks() -> None:
+    """Stop the stacks of test sessions that were killed before they could clean up
+    (their owner process is gone); each only by the PIDs recorded in its own state."""
+    for state in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        owner = state / "owner.pid"
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if Path(f"/proc/{pid}").exists():
+            continue  # a session that is still running
+        LocalStack(StackSettings(state_dir=state)).down()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def stop_test_stack(stack: TestStack) -> None:
