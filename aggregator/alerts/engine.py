@@ -100,7 +100,9 @@ async def _stored(
 ) -> dict[str, list[Existing]]:
     cur = await conn.execute(
         "SELECT place_key, id, opened_at, closed_at, peak FROM alert WHERE rule = %s "
-        "AND city = %s AND (state = 'open' OR closed_at >= %s) ORDER BY opened_at",
+        # withdrawn (`revised`) alerts are history: never matched or revived again
+        "AND city = %s AND (state = 'open' OR closed_at >= %s) "
+        "AND close_reason IS DISTINCT FROM 'revised' ORDER BY opened_at",
         (rule.rule, city, start),
     )
     out: dict[str, list[Existing]] = defaultdict(list)

@@ -8,21 +8,30 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import psycopg
-
 from kota_testing.kafka import consume_all, produce
 from kota_testing.readings import make_reading
+
 from kotacerdas.stack.procs import free_port
 
 SENSOR = "smd-air-0002"
 
 
+def _own_hours(days_ahead: int) -> datetime:
+    """An hour no other test writes to: the 24-h means and NowCast see only our readings.
+    (Produced straight to Kafka, so ingest's future-timestamp check does not apply.)"""
+    return (datetime.now(UTC) + timedelta(days=days_ahead)).replace(
+        minute=0, second=0, microsecond=0
+    )
+
+
 class _Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
     failures_left = 1
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Hook.failures_left > 0:
             _Hook.failures_left -= 1
@@ -39,14 +48,23 @@ class _Hook(BaseHTTPRequestHandler):
 def test_alert_events_go_to_kafka_and_a_flaky_webhook(stack, topics, services):
     server = HTTPServer(("127.0.0.1", free_port()), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = {**topics, "KOTA_AGG_INDICATOR_INTERVAL_S": "1",
-           "KOTA_AGG_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook"}
+    env = {
+        **topics,
+        "KOTA_AGG_INDICATOR_INTERVAL_S": "1",
+        "KOTA_AGG_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
+    }
     services("aggregate", env)
-    start = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0) - timedelta(hours=1)
-    produce(stack.bootstrap, env["KOTA_KAFKA_TOPIC_PREFIX"], [
-        make_reading(SENSOR, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0)
-        for m in range(45)
-    ])
+    start = _own_hours(days_ahead=3)
+    produce(
+        stack.bootstrap,
+        env["KOTA_KAFKA_TOPIC_PREFIX"],
+        [
+            make_reading(
+                SENSOR, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0
+            )
+            for m in range(45)
+        ],
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not any(
         e["sensor_id"] == SENSOR and e["rule"].startswith("hazardous") for e in _Hook.received
@@ -54,18 +72,24 @@ def test_alert_events_go_to_kafka_and_a_flaky_webhook(stack, topics, services):
         time.sleep(0.5)
     server.shutdown()
 
-    opened = [e for e in _Hook.received if e["sensor_id"] == SENSOR and e["event"] == "open"
-              and e["rule"].startswith("hazardous")]
+    opened = [
+        e
+        for e in _Hook.received
+        if e["sensor_id"] == SENSOR and e["event"] == "open" and e["rule"].startswith("hazardous")
+    ]
     assert opened, _Hook.received
     assert opened[0]["severity"] == "critical" and opened[0]["place"].endswith(SENSOR)
-    events = [json.loads(r.value) for r in consume_all(
-        stack.bootstrap, [f"{env['KOTA_KAFKA_TOPIC_PREFIX']}.alerts.v1"])]
+    events = [
+        json.loads(r.value)
+        for r in consume_all(stack.bootstrap, [f"{env['KOTA_KAFKA_TOPIC_PREFIX']}.alerts.v1"])
+    ]
     assert any(e["sensor_id"] == SENSOR and e["event"] == "open" for e in events)
     with psycopg.connect(stack.conninfo()) as conn:
         state, attempts = conn.execute(
             "SELECT n.state, n.attempts FROM alert_notification n JOIN alert a "
             "ON a.id = n.alert_id WHERE a.sensor_id = %s AND a.rule LIKE 'hazardous%%' "
-            "ORDER BY n.id LIMIT 1", (SENSOR,),
+            "ORDER BY n.id LIMIT 1",
+            (SENSOR,),
         ).fetchone()
     assert (state, attempts) == ("delivered", 2)  # one 503, then delivered
 
@@ -75,11 +99,17 @@ def test_an_unreachable_webhook_leaves_a_failed_notification(stack, topics, serv
     env = {**topics, "KOTA_AGG_INDICATOR_INTERVAL_S": "1", "KOTA_AGG_ALERT_WEBHOOK_URL": dead}
     aggregator = services("aggregate", env)
     sensor = "smd-air-0003"
-    start = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0) - timedelta(hours=1)
-    produce(stack.bootstrap, env["KOTA_KAFKA_TOPIC_PREFIX"], [
-        make_reading(sensor, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0)
-        for m in range(45)
-    ])
+    start = _own_hours(days_ahead=4)
+    produce(
+        stack.bootstrap,
+        env["KOTA_KAFKA_TOPIC_PREFIX"],
+        [
+            make_reading(
+                sensor, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0
+            )
+            for m in range(45)
+        ],
+    )
     found = None
     deadline = time.monotonic() + 120
     with psycopg.connect(stack.conninfo(), autocommit=True) as conn:
@@ -88,7 +118,8 @@ def test_an_unreachable_webhook_leaves_a_failed_notification(stack, topics, serv
                 # the other sensors of the city are silent: their alerts are not ours
                 "SELECT n.state, n.attempts, n.last_error FROM alert_notification n "
                 "JOIN alert a ON a.id = n.alert_id WHERE a.sensor_id = %s "
-                "AND a.rule LIKE 'hazardous%%'", (sensor,),
+                "AND a.rule LIKE 'hazardous%%'",
+                (sensor,),
             ).fetchone()
             time.sleep(1)
     assert found is not None and found[0] == "failed" and found[1] == 4, found

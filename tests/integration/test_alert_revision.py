@@ -7,11 +7,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-
 from kota_testing.kafka import produce, reading_topics, wait_caught_up
 from kota_testing.readings import make_reading
 
-SENSOR = "smd-air-0001"  # a registry sensor: the indicator job knows its city and district
+# A registry sensor (the indicator job knows its district) of a city the other alert
+# tests leave alone: alerts are evaluated over the 6 hours before the city's newest data.
+SENSOR = "bwi-air-0001"
 
 
 def _alerts(conninfo: str, opened_after: datetime) -> list[tuple]:
@@ -37,12 +38,12 @@ def test_late_readings_revise_a_hazardous_air_alert(stack, topics, services):
     env = topics
     prefix, group = env["KOTA_KAFKA_TOPIC_PREFIX"], env["KOTA_AGG_GROUP_ID"]
     services("aggregate", {**env, "KOTA_AGG_INDICATOR_INTERVAL_S": "1"})
-    # Event time far after anything else of this session, so this city's windows are ours.
-    base = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    start = base - timedelta(hours=1)
+    # Event time two days ahead, which no other test writes to, so the 24-h means and the
+    # NowCast see only our readings (produced straight to Kafka: no future-time check).
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
     hazardous = [  # one reading a minute, PM2.5 400 µg/m³: ISPU beyond 300 (berbahaya)
-        make_reading(SENSOR, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=400.0)
+        make_reading(SENSOR, "air", start + timedelta(minutes=m), m, city="banyuwangi", pm25=400.0)
         for m in range(50)
     ]
     produce(stack.bootstrap, prefix, hazardous)
@@ -51,12 +52,22 @@ def test_late_readings_revise_a_hazardous_air_alert(stack, topics, services):
     assert opened and opened[0][0] == "open", opened
 
     late = [  # the same windows, five clean readings a minute that arrived late
-        make_reading(SENSOR, "air", start + timedelta(minutes=m, seconds=s), 1000 + m,
-                     city="sumedang", pm25=10.0)
-        for m in range(50) for s in (10, 20, 30, 40, 50)
+        make_reading(
+            SENSOR,
+            "air",
+            start + timedelta(minutes=m, seconds=s),
+            1000 + m,
+            city="banyuwangi",
+            pm25=10.0,
+        )
+        for m in range(50)
+        for s in (10, 20, 30, 40, 50)
     ]
     produce(stack.bootstrap, prefix, late)
     wait_caught_up(stack.bootstrap, group, reading_topics(prefix))
-    revised = _wait(lambda: [a for a in _alerts(stack.conninfo(), start)
-                             if a[0] == "closed" and a[1] == "revised"])
+    revised = _wait(
+        lambda: [
+            a for a in _alerts(stack.conninfo(), start) if a[0] == "closed" and a[1] == "revised"
+        ]
+    )
     assert revised, _alerts(stack.conninfo(), start)

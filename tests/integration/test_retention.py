@@ -36,8 +36,10 @@ def test_old_partitions_are_dropped_and_recent_ones_kept(stack):
 def test_the_writer_cannot_drop_partitions_itself(stack):
     today = f"air_reading_p{datetime.now(UTC):%Y%m%d}"
     with psycopg.connect(stack.conninfo("writer"), autocommit=True) as conn:
-        for statement in (f"DROP TABLE {today}",
-                          "SELECT kota_drop_partitions('air_reading', current_date + 30)"):
+        for statement in (
+            f"DROP TABLE {today}",
+            "SELECT kota_drop_partitions('air_reading', current_date + 30)",
+        ):
             try:
                 conn.execute(statement)
             except psycopg.errors.InsufficientPrivilege:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -37,7 +38,7 @@ def test_hysteresis_keeps_an_alert_open_between_the_thresholds():
 def test_no_flapping_around_one_threshold(values):
     """Between two opens, the value always fell below close_below first."""
     found = episodes(series(*values), RULE, W)
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in itertools.pairwise(found):
         assert before.closed_at is not None and before.closed_at <= after.opened_at
         index = int((before.closed_at - T0) / W)
         assert values[index] < RULE.close_below

@@ -28,7 +28,7 @@ def test_the_continuous_aggregates_parse_as_timescale_would_receive_them():
             "CREATE MATERIALIZED VIEW v WITH (timescaledb.continuous, "
             f"timescaledb.materialized_only = false) AS {body} WITH NO DATA"
         )
-        [parsed] = pglast.parse_sql(statement)
+        [_parsed] = pglast.parse_sql(statement)
         assert "time_bucket" in body and "GROUP BY" in body
 
 
