@@ -76,6 +76,7 @@ class AggregatorService:
             timedelta(seconds=settings.allowed_lateness_s),
             settings.indicators_from,
             settings.group_id,
+            timedelta(seconds=settings.city_silence_s),
         )
         self._publisher = publisher
         self._rollups = RollupJob(

@@ -37,6 +37,9 @@ class AggregatorSettings(BaseSettings):
     # Compute final indicator windows from this event time on at the first start
     # (a backfill); by default the job starts with the current window.
     indicators_from: AwareDatetime | None = None
+    # A city this far behind the newest event time of the others is dark: its windows
+    # close on the others' clock, so every silent sensor of it is flagged.
+    city_silence_s: int = Field(900, ge=60)
     max_poll_interval_ms: int = Field(300_000, ge=10_000)
     session_timeout_ms: int = Field(10_000, ge=3_000)
 

@@ -15,13 +15,19 @@ Readiness comes from a metadata probe, so an idle bridge also notices a dead Kaf
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+)
 from aiokafka.partitioner import murmur2
 
 from kotacerdas.backoff import sleep_or_stop
@@ -63,6 +69,12 @@ class OpenBatch:
     entries: list[Any] = field(default_factory=list)  # caller's per-record tokens
 
 
+# The idempotent producer's state no longer matches the broker's (seen after a broker
+# restart): retrying with the same producer id fails forever. A new producer (a new id)
+# resends the records; the aggregator's natural key absorbs any duplicate.
+FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, InvalidProducerEpoch, UnknownProducerId)
+
+
 class KafkaUnavailable(Exception):
     """Kafka did not take or acknowledge a batch; the caller keeps the MQTT messages."""
 
@@ -78,6 +90,10 @@ class KafkaSink:
         self._by_key: dict[tuple[str, bytes], int] = {}
         self.healthy = False
         self.last_error = "not connected yet"
+        self.generation = 0  # producers created so far; a renewal makes the next one
+        self._renewing = asyncio.Lock()
+        self._stop: asyncio.Event | None = None
+        self._topics: Sequence[str] = ()
 
     def _make_producer(self) -> AIOKafkaProducer:
         o = self._options
@@ -97,6 +113,7 @@ class KafkaSink:
 
     async def start(self, stop: asyncio.Event, topics: Sequence[str]) -> bool:
         """Connect (capped backoff) and learn the partitions of ``topics``."""
+        self._stop, self._topics = stop, topics
 
         async def learn_partitions(producer: AIOKafkaProducer) -> None:
             for topic in topics:
@@ -108,9 +125,25 @@ class KafkaSink:
         if producer is None:
             return False
         self._producer = producer
+        self.generation += 1
         self.healthy, self.last_error = True, ""
         log.info("connected to Kafka", extra={"event": "kafka_connected"})
         return True
+
+    async def renew(self, failed_generation: int) -> None:
+        """Replace a producer whose idempotence state is broken (once per generation)."""
+        async with self._renewing:
+            if failed_generation != self.generation or self._stop is None:
+                return  # another failed batch already renewed it
+            old, self._producer = self._producer, None
+            log.warning(
+                "renewing the Kafka producer (lost idempotence state)",
+                extra={"event": "producer_renewed"},
+            )
+            if old is not None:
+                with contextlib.suppress(KafkaError, OSError, TimeoutError):
+                    await asyncio.wait_for(old.stop(), 10)
+            await self.start(self._stop, self._topics)
 
     def _set_error(self, problem: str) -> None:
         self.last_error = problem
@@ -158,7 +191,11 @@ class KafkaSink:
 
     async def send(self, batch: OpenBatch) -> asyncio.Future[Any]:
         """Hand a batch to the producer; blocks while its queue is full (backpressure)."""
-        assert self._producer is not None, "start() first"
+        if self._producer is None:  # being renewed
+            async with self._renewing:
+                pass
+        if self._producer is None:
+            raise KafkaUnavailable("no producer (stopping)")
         try:
             return await self._producer.send_batch(
                 batch.builder, batch.topic, partition=batch.partition

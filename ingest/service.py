@@ -28,7 +28,13 @@ from typing import Any
 from ingest.ack_window import AckWindow, Slot
 from ingest.dedup import RecentIds
 from ingest.formats import DecodeLimits, decode
-from ingest.kafka_sink import KafkaSink, KafkaUnavailable, OutRecord, ProducerOptions
+from ingest.kafka_sink import (
+    FATAL_PRODUCER_ERRORS,
+    KafkaSink,
+    KafkaUnavailable,
+    OutRecord,
+    ProducerOptions,
+)
 from ingest.metrics import IngestMetrics
 from ingest.mqtt_source import InboundMessage, MqttSource, SessionOptions
 from ingest.settings import IngestSettings
@@ -270,14 +276,19 @@ class IngestService:
                 except KafkaUnavailable:
                     self.metrics.kafka_retries.inc()
                     await asyncio.sleep(backoff.next_delay())
-            future.add_done_callback(partial(self._delivered, batch.entries, started))
+            future.add_done_callback(
+                partial(self._delivered, batch.entries, started, self._sink.generation)
+            )
 
-    def _delivered(self, entries: list[Entry], started: float, future: asyncio.Future[Any]) -> None:
+    def _delivered(
+        self, entries: list[Entry], started: float, generation: int, future: asyncio.Future[Any]
+    ) -> None:
         error = None if future.cancelled() else future.exception()
         if future.cancelled() or error is not None:
             self._sink.note_failure(error or asyncio.CancelledError())
             self.metrics.kafka_retries.inc(len(entries))
-            task = asyncio.create_task(self._resend(entries))
+            renew = generation if isinstance(error, FATAL_PRODUCER_ERRORS) else None
+            task = asyncio.create_task(self._resend(entries, renew))
             self._retries.add(task)
             task.add_done_callback(self._retries.discard)
             return
@@ -288,9 +299,12 @@ class IngestService:
             entry.slot.pending -= 1
         self._release()
 
-    async def _resend(self, entries: list[Entry]) -> None:
-        """Kafka failed a batch: the same records again, in a new batch, after a pause."""
+    async def _resend(self, entries: list[Entry], renew_generation: int | None) -> None:
+        """Kafka failed a batch: the same records again, in a new batch, after a pause
+        (and with a new producer if the old one lost its idempotence state)."""
         await asyncio.sleep(0.5)
+        if renew_generation is not None:
+            await self._sink.renew(renew_generation)
         for entry in entries:
             self._sink.add(entry.record, entry)
         await self._send_batches()

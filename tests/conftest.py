@@ -16,6 +16,7 @@ import pytest
 from kota_testing.services import ServiceProcess
 from kota_testing.stack import TestStack, start_test_stack, stop_test_stack
 
+TEST_CITIES = Path(__file__).with_name("data") / "cities"
 _SERVICE_DIRS = {"integration": "integration", "e2e": "e2e", "chaos": "chaos"}
 
 
@@ -33,15 +34,19 @@ def stack() -> Iterator[TestStack]:
     from kotacerdas.registry import load_registry
     from kotacerdas.registry_store import load_into_database
 
-    started = start_test_stack()
     saved = dict(os.environ)
+    # Test-only cities (tests/data/cities) beside the pilot ones: the broker's password
+    # file, the registry in the database and every service of the session know them.
+    os.environ["KOTA_REGISTRY_DIR"] = str(TEST_CITIES)
+    started = start_test_stack()
+    started.env["KOTA_REGISTRY_DIR"] = str(TEST_CITIES)
     # Settings objects built inside the test process read the same values as the
     # service processes (environment first; no developer .kota/stack.env leaks in).
     os.environ.update(started.env)
     os.environ["KOTA_ENV"] = "test"
     try:
         apply(started.conninfo("owner"))
-        load_into_database(load_registry(), started.conninfo("writer"))
+        load_into_database(load_registry(TEST_CITIES), started.conninfo("writer"))
         yield started
     finally:
         os.environ.clear()

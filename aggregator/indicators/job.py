@@ -62,11 +62,13 @@ class IndicatorJob:
         lateness: timedelta,
         start_from: datetime | None = None,
         group_id: str = "kota-aggregator",
+        city_silence: timedelta = timedelta(minutes=15),
     ) -> None:
         self._store, self._rules, self._publisher = store, rules, publisher
         self._conninfo = conninfo
         self._start_from = start_from
         self._group = group_id
+        self._city_silence = city_silence
         self._leader: psycopg.AsyncConnection | None = None
         self._leading = False
         self._lateness = lateness
@@ -163,12 +165,17 @@ class IndicatorJob:
             newest = await newest_per_city(conn)
             await conn.commit()
         done = 0
+        # A city that went dark stops its own event time; the others' keeps going. Past
+        # KOTA_AGG_CITY_SILENCE_S behind them, its windows are closed on their clock, so
+        # its silent sensors (all of them) are seen and alerted.
+        floor = max(newest.values(), default=None)
         for city, sensors in self._sensors.items():
-            if city not in newest:
+            if city not in newest or floor is None:
                 continue
-            log.debug(f"indicators of {city} as of {newest[city]}")
+            as_of = max(newest[city], floor - self._city_silence) + _BUCKET
+            log.debug(f"indicators of {city} as of {as_of}")
             try:
-                done += await self._city(city, sensors, newest[city] + _BUCKET)
+                done += await self._city(city, sensors, as_of)
             except (StoreUnavailable, psycopg.Error):
                 raise
             except Exception:

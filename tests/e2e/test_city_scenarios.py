@@ -52,6 +52,9 @@ def run(stack, tmp_path_factory):
         # Simulated time runs ~4 000× faster than the clock: sensors drift apart by
         # minutes of event time; half an hour of lateness keeps the watermark honest.
         "KOTA_AGG_ALLOWED_LATENESS_S": "1800",
+        # Other tests' cities live in "now" while this one replays yesterday: it must
+        # not be taken for a dark city and closed on their clock.
+        "KOTA_AGG_CITY_SILENCE_S": "10000000",
     }
     asyncio.run(ensure_topics(KafkaSettings(bootstrap=stack.bootstrap, topic_prefix="scen")))
     services = [ServiceProcess(c, env, work) for c in ("ingest", "aggregate")]

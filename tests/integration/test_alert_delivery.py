@@ -16,14 +16,12 @@ from kota_testing.readings import make_reading
 
 from kotacerdas.stack.procs import free_port
 
-SENSOR = "smd-air-0002"
+SENSOR = "uja-air-0001"  # a test-only city (tests/data/cities): ours alone
 
 
-def _own_hours(days_ahead: int) -> datetime:
-    """An hour no other test writes to: the 24-h means and NowCast see only our readings.
-    (Produced straight to Kafka, so ingest's future-timestamp check does not apply.)"""
-    return (datetime.now(UTC) + timedelta(days=days_ahead)).replace(
-        minute=0, second=0, microsecond=0
+def _last_hour() -> datetime:
+    return (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0) - timedelta(
+        hours=1
     )
 
 
@@ -54,13 +52,13 @@ def test_alert_events_go_to_kafka_and_a_flaky_webhook(stack, topics, services):
         "KOTA_AGG_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
     }
     services("aggregate", env)
-    start = _own_hours(days_ahead=3)
+    start = _last_hour()
     produce(
         stack.bootstrap,
         env["KOTA_KAFKA_TOPIC_PREFIX"],
         [
             make_reading(
-                SENSOR, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0
+                SENSOR, "air", start + timedelta(minutes=m), m, city="ujialert", pm25=420.0
             )
             for m in range(45)
         ],
@@ -98,14 +96,14 @@ def test_an_unreachable_webhook_leaves_a_failed_notification(stack, topics, serv
     dead = f"http://127.0.0.1:{free_port()}/nobody-listens"
     env = {**topics, "KOTA_AGG_INDICATOR_INTERVAL_S": "1", "KOTA_AGG_ALERT_WEBHOOK_URL": dead}
     aggregator = services("aggregate", env)
-    sensor = "smd-air-0003"
-    start = _own_hours(days_ahead=4)
+    sensor = "uja-air-0002"
+    start = _last_hour()
     produce(
         stack.bootstrap,
         env["KOTA_KAFKA_TOPIC_PREFIX"],
         [
             make_reading(
-                sensor, "air", start + timedelta(minutes=m), m, city="sumedang", pm25=420.0
+                sensor, "air", start + timedelta(minutes=m), m, city="ujialert", pm25=420.0
             )
             for m in range(45)
         ],

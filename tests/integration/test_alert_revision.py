@@ -10,9 +10,8 @@ import psycopg
 from kota_testing.kafka import produce, reading_topics, wait_caught_up
 from kota_testing.readings import make_reading
 
-# A registry sensor (the indicator job knows its district) of a city the other alert
-# tests leave alone: alerts are evaluated over the 6 hours before the city's newest data.
-SENSOR = "bwi-air-0001"
+# A sensor of a test-only city (tests/data/cities): no other test writes there.
+SENSOR = "ujr-air-0001"
 
 
 def _alerts(conninfo: str, opened_after: datetime) -> list[tuple]:
@@ -38,12 +37,12 @@ def test_late_readings_revise_a_hazardous_air_alert(stack, topics, services):
     env = topics
     prefix, group = env["KOTA_KAFKA_TOPIC_PREFIX"], env["KOTA_AGG_GROUP_ID"]
     services("aggregate", {**env, "KOTA_AGG_INDICATOR_INTERVAL_S": "1"})
-    # Event time two days ahead, which no other test writes to, so the 24-h means and the
-    # NowCast see only our readings (produced straight to Kafka: no future-time check).
-    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0) - timedelta(
+        hours=1
+    )
 
     hazardous = [  # one reading a minute, PM2.5 400 µg/m³: ISPU beyond 300 (berbahaya)
-        make_reading(SENSOR, "air", start + timedelta(minutes=m), m, city="banyuwangi", pm25=400.0)
+        make_reading(SENSOR, "air", start + timedelta(minutes=m), m, city="ujirevisi", pm25=400.0)
         for m in range(50)
     ]
     produce(stack.bootstrap, prefix, hazardous)
@@ -57,7 +56,7 @@ def test_late_readings_revise_a_hazardous_air_alert(stack, topics, services):
             "air",
             start + timedelta(minutes=m, seconds=s),
             1000 + m,
-            city="banyuwangi",
+            city="ujirevisi",
             pm25=10.0,
         )
         for m in range(50)
