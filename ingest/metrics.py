@@ -53,4 +53,9 @@ class IngestMetrics:
             "($SYS/broker/publish/messages/dropped)",
             registry=r,
         )
+        self.window_full = Counter(
+            "kota_ingest_window_full",
+            "Times reading paused because Receive Maximum messages were unacknowledged",
+            registry=r,
+        )
         self.ready = Gauge("kota_ingest_ready", "1 when the bridge can forward", registry=r)

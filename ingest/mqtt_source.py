@@ -79,6 +79,7 @@ class MqttSource:
         self._client = self._make_client()
         self._connected = asyncio.Event()
         self._paused = False
+        self._held = False
         self._sock: Any = None
         self.reconnects = 0
         self.last_error = "not connected yet"
@@ -90,6 +91,25 @@ class MqttSource:
 
     def ack(self, mid: int) -> None:
         self._client.ack(mid, 1)
+
+    def hold(self) -> None:
+        """Stop reading for now (the bridge's window is full); TCP holds the broker back.
+
+        Needed because Mosquitto 2.0.11 does not always keep to the Receive Maximum
+        after PUBACKs (eclipse-mosquitto/mosquitto#2301): our own bound must not depend
+        on the broker's."""
+        if not self._paused and self._sock is not None:
+            self._loop.remove_reader(self._sock)
+        self._held = True
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def release_hold(self) -> None:
+        if self._held and not self._paused and self._sock is not None:
+            self._loop.add_reader(self._sock, self._readable)
+        self._held = False
 
     def pause(self) -> None:
         """Stop reading new messages (shutdown): acks still go out on the write side."""
@@ -169,6 +189,9 @@ class MqttSource:
     def _socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
         self._sock = sock
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        # A new connection is always read (its CONNACK, then redeliveries); the bridge
+        # holds again if its window is still full.
+        self._held = False
         if not self._paused:
             self._loop.add_reader(sock, self._readable)
 
@@ -186,7 +209,9 @@ class MqttSource:
     def _readable(self) -> None:
         for _ in range(_PACKETS_PER_WAKEUP):
             rc = self._client.loop_read()
-            if rc != mqtt.MQTT_ERR_SUCCESS or self._sock is None or not _has_more(self._sock):
+            if rc != mqtt.MQTT_ERR_SUCCESS or self._sock is None or self._held:
+                return
+            if not _has_more(self._sock):
                 return
 
     def _handle_connect(

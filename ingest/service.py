@@ -168,9 +168,18 @@ class IngestService:
     def _receive(self, message: InboundMessage) -> None:
         self._inbox.append(message)
         self._wake.set()
+        assert self._source is not None
+        if not self._source.held and self._outstanding() >= self.settings.receive_maximum:
+            self._source.hold()
+            self.metrics.window_full.inc()
+
+    def _outstanding(self) -> int:
+        """Messages received and not yet acknowledged (the in-flight window in use)."""
+        return len(self._window) + len(self._inbox)
 
     def _session_lost(self) -> None:
         dropped = self._window.clear()
+        self._release()  # nothing to ack, but a hold on a full window ends
         if dropped:
             log.warning(
                 f"broker started a new session; {dropped} in-flight messages will not be acked",
@@ -183,7 +192,13 @@ class IngestService:
 
     # --- processing ------------------------------------------------------------------
     async def _process(self) -> None:
-        """Decode everything waiting, then hand the batches it filled to Kafka."""
+        """Decode everything waiting, then hand the batches it filled to Kafka.
+
+        With ``linger_ms`` the batches wait that long for more records before they go
+        (fewer, fuller requests at low rates, at the price of latency and of the
+        in-flight window: throughput <= Receive Maximum / (linger + Kafka ack time)).
+        """
+        linger = self.settings.linger_ms / 1000
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -192,6 +207,8 @@ class IngestService:
                 for start in range(0, len(inbox), _SLICE):
                     for message in inbox[start : start + _SLICE]:
                         self._handle(message)
+                    if linger:
+                        await asyncio.sleep(linger)
                     await self._send_batches()  # yields: probes and acks stay responsive
 
     def _handle(self, message: InboundMessage) -> None:
@@ -314,6 +331,9 @@ class IngestService:
             return
         for mid in self._window.pop_ready():
             self._source.ack(mid)
+        # resume with a margin, so a full window does not toggle on every ack
+        if self._source.held and self._outstanding() < self.settings.receive_maximum * 3 // 4:
+            self._source.release_hold()
 
     def _publish_counts(self) -> None:
         m = self.metrics

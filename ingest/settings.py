@@ -42,7 +42,9 @@ class IngestSettings(BaseSettings):
     dedup_capacity: int = Field(200_000, ge=0)
 
     compression: Literal["zstd", "lz4", "gzip", "none"] = "zstd"
-    linger_ms: int = Field(5, ge=0, le=1000)
+    # How long decoded records wait for more before their batches go to Kafka (0: as
+    # soon as the inbox is drained, which already batches everything that arrived).
+    linger_ms: int = Field(0, ge=0, le=1000)
     max_batch_bytes: int = Field(262_144, ge=1024)
     kafka_request_timeout_ms: int = Field(30_000, ge=1000)
 

@@ -78,8 +78,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000, help="messages in total")
     parser.add_argument("--sensors", type=int, default=8, help="connections (air sensors)")
     parser.add_argument("--rate", type=float, default=0, help="messages/s in total, 0 = max")
+    parser.add_argument("--first", type=int, default=1, help="number of the first sensor")
     args = parser.parse_args()
-    sensors = [f"jkt-air-{n:04d}" for n in range(1, args.sensors + 1)]
+    sensors = [f"jkt-air-{n:04d}" for n in range(args.first, args.first + args.sensors)]
     per = args.count // len(sensors)
     start, done = time.monotonic(), []
     threads = [
