@@ -172,6 +172,9 @@ def main() -> None:
         slow_small = ours(env, args.count // 10, 20, log_dir, "s20", linger_ms=10)
         print("latency at half the sustained rate ...", file=sys.stderr)
         lat = latency(env, round(big["rate"] / 2), log_dir)
+        # …and at a rate the whole live path (publishers, broker, bridge, Kafka on two
+        # cores) carries without queueing, for the latency of the bridge itself
+        easy = latency(env, 3000, log_dir)
     data = {
         "machine": info,
         "count": args.count,
@@ -181,6 +184,7 @@ def main() -> None:
         "ours_10ms_window_4096": slow_big,
         "ours_10ms_window_20": slow_small,
         "latency": lat,
+        "latency_3000": easy,
         "ratio": big["rate"] / base["rate"] if base["rate"] else None,
     }
     table = [
@@ -218,7 +222,10 @@ def main() -> None:
     ]
     notes = [
         f"Latency publish → readable in Kafka at {lat['rate']:.0f} msgs/s (half the sustained "
-        f"rate): p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms ({lat['samples']} samples).",
+        f"rate): p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms ({lat['samples']} samples); "
+        f"at {easy['rate']:.0f} msgs/s: p50 {easy['p50_ms']:.1f} ms, p99 {easy['p99_ms']:.1f} ms. "
+        "Live, the publishers, Mosquitto, the bridge and Kafka share the two cores, so half "
+        "the drain rate is close to saturation and queueing shows in the tail.",
         "Method: the messages are queued by Mosquitto for an offline persistent session "
         "first, then drained, so the publisher's speed does not cap the receiving side.",
         "QoS 1 end to end; the bridge acks MQTT only after Kafka (acks=all, idempotent) acked.",
