@@ -39,6 +39,7 @@ log = logging.getLogger("kota.ingest.kafka")
 
 _PROBE_INTERVAL_S = 2.0
 _PROBE_TIMEOUT_S = 2.0
+_SEND_GRACE_S = 5.0  # beyond the request timeout, before a hand-over counts as failed
 # Keys seen are few (sensor ids); forget them all if garbage topics make the cache grow.
 _PARTITION_CACHE_LIMIT = 200_000
 
@@ -92,6 +93,7 @@ class KafkaSink:
         self.last_error = "not connected yet"
         self.generation = 0  # producers created so far; a renewal makes the next one
         self._renewing = asyncio.Lock()
+        self._in_flight: set[asyncio.Future[Any]] = set()  # batch futures of this producer
         self._stop: asyncio.Event | None = None
         self._topics: Sequence[str] = ()
 
@@ -135,7 +137,10 @@ class KafkaSink:
         async with self._renewing:
             if failed_generation != self.generation or self._stop is None:
                 return  # another failed batch already renewed it
-            old, self._producer = self._producer, None
+            # The old producer stays in place until the new one is up: records are still
+            # added to batches meanwhile (its builders suit the new producer), and
+            # send() waits for the renewal.
+            old = self._producer
             log.warning(
                 "renewing the Kafka producer (lost idempotence state)",
                 extra={"event": "producer_renewed"},
@@ -143,6 +148,12 @@ class KafkaSink:
             if old is not None:
                 with contextlib.suppress(KafkaError, OSError, TimeoutError):
                     await asyncio.wait_for(old.stop(), 10)
+            # A stopped producer may leave batches it never resolves (aiokafka does not
+            # fail them when its sender is cancelled): fail them here so their records
+            # are resent and their MQTT messages do not block the in-order acks.
+            abandoned, self._in_flight = self._in_flight, set()
+            for future in abandoned:
+                future.cancel()
             await self.start(self._stop, self._topics)
 
     def _set_error(self, problem: str) -> None:
@@ -191,18 +202,24 @@ class KafkaSink:
 
     async def send(self, batch: OpenBatch) -> asyncio.Future[Any]:
         """Hand a batch to the producer; blocks while its queue is full (backpressure)."""
-        if self._producer is None:  # being renewed
+        if self._renewing.locked():
             async with self._renewing:
                 pass
         if self._producer is None:
             raise KafkaUnavailable("no producer (stopping)")
         try:
-            return await self._producer.send_batch(
-                batch.builder, batch.topic, partition=batch.partition
+            # Bounded: waiting for metadata on a producer that a renewal closes meanwhile
+            # would otherwise never return (and stall the bridge).
+            future: asyncio.Future[Any] = await asyncio.wait_for(
+                self._producer.send_batch(batch.builder, batch.topic, partition=batch.partition),
+                self._options.request_timeout_ms / 1000 + _SEND_GRACE_S,
             )
-        except KafkaError as exc:
+        except (KafkaError, TimeoutError) as exc:
             self.note_failure(exc)
-            raise KafkaUnavailable(str(exc)) from exc
+            raise KafkaUnavailable(str(exc) or type(exc).__name__) from exc
+        self._in_flight.add(future)
+        future.add_done_callback(self._in_flight.discard)
+        return future
 
     # --- health ----------------------------------------------------------------------
     def note_failure(self, exc: BaseException) -> None:

@@ -43,6 +43,7 @@ from kotacerdas.contract import DOMAINS
 from kotacerdas.ops_http import OpsServer
 from kotacerdas.reasons import ReasonCode
 from kotacerdas.registry import Registry
+from kotacerdas.runtime import watch
 from kotacerdas.topics import DEAD_LETTER, full_name
 from kotacerdas.wire import DeadLetter, encode_reading, reading_headers
 
@@ -129,10 +130,10 @@ class IngestService:
             self._broker_stat,
         )
         tasks = [
-            asyncio.create_task(self._source.run(stop), name="mqtt"),
-            asyncio.create_task(self._sink.probe(stop), name="kafka-probe"),
-            asyncio.create_task(self._process(), name="process"),
-            asyncio.create_task(self._report_gauges(stop), name="gauges"),
+            watch(asyncio.create_task(self._source.run(stop), name="mqtt"), stop),
+            watch(asyncio.create_task(self._sink.probe(stop), name="kafka-probe"), stop),
+            watch(asyncio.create_task(self._process(), name="process"), stop),
+            watch(asyncio.create_task(self._report_gauges(stop), name="gauges"), stop),
         ]
         await stop.wait()
         await self._shutdown(tasks)

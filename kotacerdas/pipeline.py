@@ -109,8 +109,9 @@ class Pipeline:
         return child
 
     def start_simulator(self, *args: str) -> Child:
-        child = Child("simulate", kotacerdas_argv("simulate", "--quiet", *args),
-                      self.log_dir / "simulate.log")
+        child = Child(
+            "simulate", kotacerdas_argv("simulate", "--quiet", *args), self.log_dir / "simulate.log"
+        )
         child.start({**os.environ, **self.env})
         self.children.append(child)
         return child

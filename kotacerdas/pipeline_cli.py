@@ -97,8 +97,10 @@ def _run(args: argparse.Namespace) -> int:
     os.environ.update(env)
     apply(OwnerDatabaseSettings().conninfo(), _say)
     counts = load_into_database(RegistrySettings().load(), DatabaseSettings().conninfo())
-    _say(f"registry: {counts['cities']} cities, {counts['districts']} districts, "
-         f"{counts['sensors']} sensors")
+    _say(
+        f"registry: {counts['cities']} cities, {counts['districts']} districts, "
+        f"{counts['sensors']} sensors"
+    )
 
     log_dir = Path(env["KOTA_STATE_DIR"]) / "logs"
     pipeline = Pipeline(env, log_dir)
@@ -107,9 +109,20 @@ def _run(args: argparse.Namespace) -> int:
         aggregate = pipeline.start_service("aggregate")
         pipeline.wait_ready()
         _say(f"ingest and aggregator ready (logs in {log_dir})")
-        sim_args = ["--cities", args.cities, "--rate", str(args.rate), "--seed", str(args.seed),
-                    "--faults", args.faults, "--formats", args.formats,
-                    "--duration", f"{duration:.0f}s" if duration else "24h"]
+        sim_args = [
+            "--cities",
+            args.cities,
+            "--rate",
+            str(args.rate),
+            "--seed",
+            str(args.seed),
+            "--faults",
+            args.faults,
+            "--formats",
+            args.formats,
+            "--duration",
+            f"{duration:.0f}s" if duration else "24h",
+        ]
         simulator = pipeline.start_simulator(*sim_args)
         _watch(ingest, aggregate, simulator, duration)
     except KeyboardInterrupt:

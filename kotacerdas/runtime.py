@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger("kota.runtime")
+_failed: list[str] = []  # background tasks that died: the service exits 1
+
+
+def watch(task: asyncio.Task[Any], stop: asyncio.Event) -> asyncio.Task[Any]:
+    """A background task that dies stops the whole service, loudly, instead of leaving
+    it up and "ready" with a part missing (the supervisor restarts it; unacknowledged
+    work is redelivered)."""
+
+    def done(finished: asyncio.Task[Any]) -> None:
+        if finished.cancelled() or (exc := finished.exception()) is None:
+            return
+        _failed.append(finished.get_name())
+        log.critical(
+            f"{finished.get_name()} failed, stopping the service: {exc!r}",
+            exc_info=exc,
+            extra={"event": "task_failed"},
+        )
+        stop.set()
+
+    task.add_done_callback(done)
+    return task
 
 
 def run_service(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
-    """Run ``main(stop)``; the first SIGINT/SIGTERM sets ``stop``, a second one aborts."""
+    """Run ``main(stop)``; the first SIGINT/SIGTERM sets ``stop``, a second one aborts.
+    Exit status 1 if a watched background task failed."""
 
     async def runner() -> None:
         stop = asyncio.Event()
@@ -24,4 +50,4 @@ def run_service(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
         await main(stop)
 
     asyncio.run(runner())
-    return 0
+    return 1 if _failed else 0

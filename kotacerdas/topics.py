@@ -54,8 +54,12 @@ async def ensure_topics(settings: KafkaSettings) -> list[str]:
         await admin.start()
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(full_name(settings.topic_prefix, s.name), settings.partitions,
-                     settings.replication_factor, topic_configs=s.config)
+            NewTopic(
+                full_name(settings.topic_prefix, s.name),
+                settings.partitions,
+                settings.replication_factor,
+                topic_configs=s.config,
+            )
             for s in TOPIC_SPECS
             if full_name(settings.topic_prefix, s.name) not in existing
         ]

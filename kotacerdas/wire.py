@@ -132,7 +132,7 @@ class DeadLetter:
             received_at=_parse_time(h.get(H_RECEIVED_AT)),
             source=h.get(H_SOURCE, "unknown"),
             field=h.get(H_FIELD),
-            cause=ReasonCode(cause) if cause in ReasonCode._value2member_map_ else None,
+            cause=ReasonCode(cause) if cause and cause in ReasonCode._value2member_map_ else None,
             msg_id=h.get(H_MSG_ID),
         )
 
