@@ -70,7 +70,7 @@ def apply(
                    applied_at timestamptz NOT NULL DEFAULT now())"""
         )
         rows = conn.execute("SELECT version, checksum FROM kota_schema_migrations").fetchall()
-        applied = dict(rows)
+        applied: dict[int, str] = dict(rows)
         done: list[Migration] = []
         for migration in migrations:
             if migration.version in applied:
@@ -82,7 +82,7 @@ def apply(
                 continue
             try:
                 with conn.transaction():
-                    conn.execute(migration.sql)  # type: ignore[arg-type]  # trusted file
+                    conn.execute(migration.sql)  # trusted file
                     conn.execute(
                         "INSERT INTO kota_schema_migrations (version, name, checksum) "
                         "VALUES (%s, %s, %s)",

@@ -32,6 +32,7 @@ from aggregator.store import BatchHealth, Store, StoreUnavailable, WriteResult
 from kotacerdas.backoff import Backoff, sleep_or_stop
 from kotacerdas.contract import DOMAINS, Domain
 from kotacerdas.ops_http import OpsServer
+from kotacerdas.runtime import watch
 from kotacerdas.topics import ALERTS, DEAD_LETTER, full_name
 
 log = logging.getLogger("kota.aggregator")
@@ -106,10 +107,18 @@ class AggregatorService:
         await self._wait_for_store(stop)
         if not stop.is_set() and await self._source.start(stop):
             jobs = [
-                asyncio.create_task(self._maintain(stop), name="partitions"),
-                asyncio.create_task(self._rollups.run(stop, s.rollup_interval_s), name="rollups"),
-                asyncio.create_task(
-                    self._indicators.run(stop, s.indicator_interval_s), name="indicators"
+                watch(asyncio.create_task(self._maintain(stop), name="partitions"), stop),
+                watch(
+                    asyncio.create_task(
+                        self._rollups.run(stop, s.rollup_interval_s), name="rollups"
+                    ),
+                    stop,
+                ),
+                watch(
+                    asyncio.create_task(
+                        self._indicators.run(stop, s.indicator_interval_s), name="indicators"
+                    ),
+                    stop,
                 ),
             ]
             try:
@@ -141,12 +150,20 @@ class AggregatorService:
             await sleep_or_stop(stop, delay)
 
     async def _consume(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            records = await self._source.poll()
-            self.metrics.lag.set(self._source.lag())
-            if not records:
-                continue
-            async with self._source.batch_lock:
+        """Poll and split the next batch while the previous one is being written.
+
+        Python decodes on one core while PostgreSQL writes on the other; the writes
+        (and so the offset commits) still happen one at a time, in order.
+        """
+        writing: asyncio.Task[bool] | None = None
+        try:
+            while not stop.is_set():
+                records = await self._source.poll()
+                self.metrics.lag.set(self._source.lag())
+                if not records:
+                    if writing is not None and writing.done() and not writing.result():
+                        return
+                    continue
                 batch = split(
                     records,
                     self._reading_topics,
@@ -155,20 +172,31 @@ class AggregatorService:
                     timedelta(days=self.settings.retention_days),
                     self._watermarks,
                 )
-                started = time.perf_counter()
-                health = BatchHealth(self._consumer_name, self._source.lag())
-                result = await self._write_until_durable(batch, health, stop)
-                if result is None:
+                if writing is not None and not await writing:
                     return  # stopping during an outage: nothing committed, Kafka replays
-                self.metrics.write_seconds.observe(time.perf_counter() - started)
-                self._batches_written += 1
-                if self._batches_written == self.settings.fault_crash_after_batches:
-                    log.error("fault injection: exiting between DB commit and offset commit")
-                    os._exit(17)  # no cleanup at all, like a crash
-                if not await self._source.commit(batch.offsets):
-                    self.metrics.commit_failures.inc()
-            self._advance_watermarks(batch)
-            self._count(len(records), result, batch)
+                writing = asyncio.create_task(self._write_and_commit(batch, len(records), stop))
+        finally:
+            if writing is not None:
+                await writing
+
+    async def _write_and_commit(self, batch: Batch, records: int, stop: asyncio.Event) -> bool:
+        """Write one batch, then commit its offsets; False if stopped during an outage."""
+        async with self._source.batch_lock:
+            started = time.perf_counter()
+            health = BatchHealth(self._consumer_name, self._source.lag())
+            result = await self._write_until_durable(batch, health, stop)
+            if result is None:
+                return False
+            self.metrics.write_seconds.observe(time.perf_counter() - started)
+            self._batches_written += 1
+            if self._batches_written == self.settings.fault_crash_after_batches:
+                log.error("fault injection: exiting between DB commit and offset commit")
+                os._exit(17)  # no cleanup at all, like a crash
+            if not await self._source.commit(batch.offsets):
+                self.metrics.commit_failures.inc()
+        self._advance_watermarks(batch)
+        self._count(records, result, batch)
+        return True
 
     async def _write_until_durable(
         self, batch: Batch, health: BatchHealth, stop: asyncio.Event

@@ -164,6 +164,11 @@ async def _apply(
         )
     assert action.alert_id is not None
     previous = next(a for a in known if a.id == action.alert_id)
+    opened = action.opened_at or previous.opened_at
+    if action.opened_at is not None:
+        await conn.execute(
+            "UPDATE alert SET opened_at = %s WHERE id = %s", (opened, action.alert_id)
+        )
     if action.kind == "revise":
         # Late data moved the end (or revived the episode). The start stays: the series
         # may begin inside the episode (the horizon cuts it), not at its real start.
@@ -178,7 +183,7 @@ async def _apply(
         return event(
             "open" if closed is None else "update",
             action.alert_id,
-            previous.opened_at,
+            opened,
             closed,
             reason,
         )
@@ -188,14 +193,14 @@ async def _apply(
             "WHERE id = %s",
             (value, peak, action.alert_id),
         )
-        return event("update", action.alert_id, previous.opened_at, None, None)
+        return event("update", action.alert_id, opened, None, None)
     closed = episode.closed_at if episode else previous.opened_at
     await conn.execute(
         "UPDATE alert SET state = 'closed', closed_at = %s, close_reason = %s, "
         "value = coalesce(%s, value), updated_at = now() WHERE id = %s",
         (closed, action.reason, value, action.alert_id),
     )
-    return event("close", action.alert_id, previous.opened_at, closed, action.reason)
+    return event("close", action.alert_id, opened, closed, action.reason)
 
 
 async def _insert(

@@ -58,6 +58,7 @@ class Action:
     episode: Episode | None
     alert_id: int | None = None
     reason: str | None = None  # for close: cleared | revised
+    opened_at: datetime | None = None  # an earlier start the alert moves to
 
 
 def episodes(
@@ -110,13 +111,17 @@ def reconcile(found: Sequence[Episode], existing: Sequence[Existing]) -> list[Ac
             actions.append(Action("open", episode))
             continue
         matched.add(alert.id)
+        # Windows that became final can show the condition began before the provisional
+        # window that opened the alert: the start moves earlier, never later (the series
+        # may begin inside an episode, where the horizon cuts it).
+        earlier = episode.opened_at if episode.opened_at < alert.opened_at else None
         if alert.open and episode.closed_at is not None:
-            actions.append(Action("close", episode, alert.id, "cleared"))
-        elif alert.open and episode.peak >= (alert.peak or 0.0) * PEAK_UPDATE_RATIO:
-            actions.append(Action("update", episode, alert.id))
-        elif not alert.open and episode.closed_at != alert.closed_at:
+            actions.append(Action("close", episode, alert.id, "cleared", earlier))
+        elif alert.open and (earlier or episode.peak >= (alert.peak or 0.0) * PEAK_UPDATE_RATIO):
+            actions.append(Action("update", episode, alert.id, opened_at=earlier))
+        elif not alert.open and (episode.closed_at != alert.closed_at or earlier):
             # late data moved the end (or the episode goes on): the record follows
-            actions.append(Action("revise", episode, alert.id))
+            actions.append(Action("revise", episode, alert.id, opened_at=earlier))
     for alert in existing:
         if alert.open and alert.id not in matched:
             actions.append(Action("close", None, alert.id, "revised"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aggregator.indicators.model import CityInputs, IndicatorRow, SensorMeta
 from aggregator.indicators.places import all_place_rows
@@ -19,6 +19,12 @@ def _observed_long_enough(inputs: CityInputs, meta: SensorMeta) -> bool:
     return since is not None and silent(meta, since, inputs.as_of)
 
 
+def _silent_before_watermark(inputs: CityInputs, meta: SensorMeta, seen: datetime | None) -> bool:
+    """Whether the silence already shows in the complete part of the data."""
+    done = inputs.complete_until
+    return done is None or silent(meta, seen, done)
+
+
 def compute_city(inputs: CityInputs) -> list[IndicatorRow]:
     rows: list[IndicatorRow] = []
     requests: dict[str, list[waste.ServiceRequest]] = {}
@@ -29,17 +35,20 @@ def compute_city(inputs: CityInputs) -> list[IndicatorRow]:
         seen = min(bucket + _BUCKET, as_of) if bucket is not None else None
         if seen is None and not _observed_long_enough(inputs, meta):
             continue  # too early to tell silence from a sensor yet to speak
-        quiet = silent(meta, seen, as_of)
-        rows.append(
-            IndicatorRow(
-                meta.city,
-                meta.district,
-                meta.sensor_id,
-                "silent",
-                float(quiet),
-                detail={"last_seen": seen.isoformat() if seen else None},
+        quiet: bool | None = silent(meta, seen, as_of)
+        if quiet and not _silent_before_watermark(inputs, meta, seen):
+            quiet = None  # undecided: no verdict (no row) yet, counted as reporting
+        if quiet is not None:
+            rows.append(
+                IndicatorRow(
+                    meta.city,
+                    meta.district,
+                    meta.sensor_id,
+                    "silent",
+                    float(quiet),
+                    detail={"last_seen": seen.isoformat() if seen else None},
+                )
             )
-        )
         if quiet:
             silent_ids.add(meta.sensor_id)
             continue

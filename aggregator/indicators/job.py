@@ -206,7 +206,9 @@ class IndicatorJob:
                 await replace_window(conn, city, window, rows)
                 self.windows.labels("final").inc()
             current = window_start(newest - timedelta(microseconds=1))
-            rows = compute_city(await load_city(conn, city, self._zones[city], sensors, newest))
+            inputs = await load_city(conn, city, self._zones[city], sensors, newest)
+            inputs.complete_until = watermark
+            rows = compute_city(inputs)
             await replace_window(conn, city, current, rows)
             await replace_latest(conn, city, current, rows)
             self.windows.labels("provisional").inc()

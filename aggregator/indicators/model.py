@@ -57,6 +57,10 @@ class CityInputs:
     # The oldest 1-min bucket of any sensor in the look-back: before the city has been
     # observed for three intervals, a sensor never heard from is not yet "silent".
     observed_since: datetime | None = None
+    # Provisional windows only: the watermark, before which the data is complete. Past
+    # it readings may still be on their way, so a sensor quiet only since then is not
+    # yet called silent (a late sensor is not a silent one). None: a final window.
+    complete_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,9 +67,11 @@ def place_rows(
     add("hazardous_air_share", hazardous, coverage=coverage["air"])
 
     segments = _values(rows, "congestion_level")
-    weights = [(r.value, (r.detail.get("length_km") or 1.0)) for r in segments]
+    weights = [(r.value, float(r.detail.get("length_km") or 1.0)) for r in segments]
     congestion = (
-        sum(v * w for v, w in weights) / sum(w for _, w in weights) if weights else None  # type: ignore[operator]
+        sum(v * w for v, w in weights if v is not None) / sum(w for _, w in weights)
+        if weights
+        else None
     )
     add("congestion_level", congestion, coverage=coverage["traffic"])
     levels = _values(rows, "los")

@@ -151,9 +151,9 @@ def waste_rows(
         if r.values.get("fill_level_avg") is not None and r.ts < as_of
     ]
     temps = [
-        (r.ts, r.values["temperature_max"])
+        (r.ts, t)
         for r in minutes
-        if r.values.get("temperature_max") is not None and r.ts < as_of
+        if (t := r.values.get("temperature_max")) is not None and r.ts < as_of
     ]
     latest_temp = temps[-1][1] if temps else None
     earlier = [t for ts, t in temps if ts < as_of - _HOUR]

@@ -58,7 +58,7 @@ def _tuples(rows: Sequence[IndicatorRow], start: datetime) -> list[tuple[object,
 async def _copy(conn: AsyncConnection, table: str, rows: list[tuple[object, ...]]) -> None:
     async with conn.cursor() as cur:
         copy_sql = f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-        async with cur.copy(copy_sql) as copy:  # type: ignore[arg-type]
+        async with cur.copy(copy_sql) as copy:
             copy.set_types(list(_TYPES))
             for row in rows:
                 await copy.write_row(row)

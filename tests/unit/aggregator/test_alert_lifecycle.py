@@ -13,8 +13,17 @@ from aggregator.alerts.rules import Rule, load_rules
 
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
 W = timedelta(minutes=5)
-RULE = Rule(rule="xx", kind="x", indicator="ispu", scope="district", severity="warning",
-            open_at=200, close_below=150, min_duration_s=900, message="m")
+RULE = Rule(
+    rule="xx",
+    kind="x",
+    indicator="ispu",
+    scope="district",
+    severity="warning",
+    open_at=200,
+    close_below=150,
+    min_duration_s=900,
+    message="m",
+)
 
 
 def series(*values: float) -> list[Point]:
@@ -72,7 +81,23 @@ def test_an_alert_open_before_the_series_stays_matched():
     assert reconcile([e], [Existing(3, T0 - 10 * W, None, peak=260)]) == []
 
 
+def test_final_windows_that_show_an_earlier_start_move_the_alert_start_back():
+    [e] = episodes(series(250, 250, 250, 250, 250), RULE, W)
+    [action] = reconcile([e], [Existing(5, T0 + 3 * W, None, peak=250)])
+    assert (action.kind, action.alert_id, action.opened_at) == ("update", 5, T0)
+
+
+def test_an_alert_start_never_moves_later():
+    [e] = episodes(series(100, 250, 250, 250), RULE, W)
+    assert reconcile([e], [Existing(5, T0, None, peak=250)]) == []
+
+
 def test_the_shipped_rules_load():
     rules = load_rules()
-    assert {r.rule for r in rules.rules} >= {"hazardous_air", "bin_fire", "gridlock", "silent_sensor"}
+    assert {r.rule for r in rules.rules} >= {
+        "hazardous_air",
+        "bin_fire",
+        "gridlock",
+        "silent_sensor",
+    }
     assert all(r.close_below <= r.open_at for r in rules.rules)

@@ -10,14 +10,25 @@ from cityscore import composite, ispu
 
 T = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 AIR = [SensorMeta(f"jkt-air-000{i}", "jakarta", "gambir", "air", 60) for i in (1, 2)]
-ROAD = SensorMeta("jkt-traffic-0001", "jakarta", "gambir", "traffic", 60,
-                  capacity_pcu_h=3000, free_flow_kmh=50, length_km=2)
+ROAD = SensorMeta(
+    "jkt-traffic-0001",
+    "jakarta",
+    "gambir",
+    "traffic",
+    60,
+    capacity_pcu_h=3000,
+    free_flow_kmh=50,
+    length_km=2,
+)
 BIN = SensorMeta("jkt-waste-0001", "jakarta", "menteng", "waste", 300)
 
 
-def _inputs(pm25: float = 40.0, silent_station: bool = False, flow_per_min: float = 30.0) -> CityInputs:
-    inputs = CityInputs("jakarta", "Asia/Jakarta", T, [*AIR, ROAD, BIN],
-                        observed_since=T - timedelta(hours=2))
+def _inputs(
+    pm25: float = 40.0, silent_station: bool = False, flow_per_min: float = 30.0
+) -> CityInputs:
+    inputs = CityInputs(
+        "jakarta", "Asia/Jakarta", T, [*AIR, ROAD, BIN], observed_since=T - timedelta(hours=2)
+    )
     for meta in AIR:
         inputs.rollups[meta.sensor_id] = [
             Rollup(T - timedelta(hours=h + 1), {"pm25_avg": pm25, "pm25_n": 60}) for h in range(24)
@@ -26,14 +37,24 @@ def _inputs(pm25: float = 40.0, silent_station: bool = False, flow_per_min: floa
     if silent_station:
         inputs.last_seen[AIR[1].sensor_id] = T - timedelta(minutes=30)
     inputs.rollups[ROAD.sensor_id] = [
-        Rollup(T - timedelta(minutes=m + 1), {"vehicle_count_sum": flow_per_min, "observed_s": 60.0,
-                                              "avg_speed_kmh_avg": 40.0, "avg_speed_kmh_n": 1,
-                                              "speeding_count_sum": 3.0})
+        Rollup(
+            T - timedelta(minutes=m + 1),
+            {
+                "vehicle_count_sum": flow_per_min,
+                "observed_s": 60.0,
+                "avg_speed_kmh_avg": 40.0,
+                "avg_speed_kmh_n": 1,
+                "speeding_count_sum": 3.0,
+            },
+        )
         for m in range(30)
     ]
     inputs.last_seen[ROAD.sensor_id] = T - timedelta(minutes=1)
     inputs.rollups[BIN.sensor_id] = [
-        Rollup(T - timedelta(minutes=5 * (40 - i)), {"fill_level_avg": 20.0 + i, "temperature_max": 31.0})
+        Rollup(
+            T - timedelta(minutes=5 * (40 - i)),
+            {"fill_level_avg": 20.0 + i, "temperature_max": 31.0},
+        )
         for i in range(40)
     ]
     inputs.last_seen[BIN.sensor_id] = T - timedelta(minutes=5)
@@ -91,3 +112,17 @@ def test_composite_helper_is_the_one_used():
     rows = compute_city(_inputs(pm25=40.0))
     safety = _get(rows, "safety_index", "jakarta")
     assert set(safety.detail["components"]) == set(composite.safety_index().components)
+
+
+def test_a_provisional_window_does_not_call_a_late_sensor_silent():
+    """Quiet for 5 min at the window end, but the data is complete only up to 2 min ago:
+    the readings may be on their way, so no verdict yet; once the silence shows in the
+    complete part of the data, it is silent."""
+    inputs = _inputs()
+    inputs.last_seen[AIR[1].sensor_id] = T - timedelta(minutes=6)
+    inputs.complete_until = T - timedelta(minutes=2)
+    rows = compute_city(inputs)
+    assert not [r for r in rows if r.code == "silent" and r.sensor_id == AIR[1].sensor_id]
+    assert _get(rows, "silent_sensors", "jakarta").value == 0.0
+    inputs.complete_until = T - timedelta(minutes=1)
+    assert _get(compute_city(inputs), "silent", "jakarta/gambir/jkt-air-0002").value == 1.0
