@@ -96,8 +96,18 @@ def _select_list(domain: Domain, grain: Grain, bucket: str) -> str:
     return ",\n           ".join(first + [f"{e} AS {n}" for e, n in zip(rest, names, strict=True)])
 
 
-def recompute(domain: Domain, grain: Grain) -> str:
-    """Upsert the rollup rows of the windows listed in %(sensors)s / %(buckets)s arrays.
+# The temporary table the rollup job claims its dirty 1-minute windows into: the windows
+# to recompute stay in the database (no round trip of large arrays through Python).
+CLAIMED = "rollup_claimed"
+CREATE_CLAIMED = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (sensor_id text, bucket timestamptz) "
+    "ON COMMIT DELETE ROWS"
+)
+
+
+def recompute(domain: Domain, grain: Grain, claimed: bool = False) -> str:
+    """Upsert the rollup rows of the windows listed in %(sensors)s / %(buckets)s arrays
+    (or, ``claimed``, of the windows containing the minutes in the CLAIMED table).
 
     Each window is recomputed from all the rows under it (never incrementally), so the
     result always equals a batch recomputation: late and duplicate data cannot skew it.
@@ -105,11 +115,14 @@ def recompute(domain: Domain, grain: Grain) -> str:
     source = raw_table(domain) if grain.source is None else table(domain, grain.source)
     columns = ["sensor_id", "ts", "city", "samples", *(c for c, _ in value_columns(domain))]
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
+    windows = (
+        f"SELECT DISTINCT sensor_id, date_trunc('{grain.unit}', bucket) AS bucket FROM {CLAIMED}"
+        if claimed
+        else "SELECT DISTINCT s AS sensor_id, b AS bucket "
+        "FROM unnest(%(sensors)s::text[], %(buckets)s::timestamptz[]) AS x(s, b)"
+    )
     return f"""
-WITH w AS (
-    SELECT DISTINCT s AS sensor_id, b AS bucket
-      FROM unnest(%(sensors)s::text[], %(buckets)s::timestamptz[]) AS x(s, b)
-)
+WITH w AS ({windows})
 INSERT INTO {table(domain, grain.name)} ({", ".join(columns)})
     SELECT {_select_list(domain, grain, "w.bucket")}
       FROM w
@@ -117,20 +130,22 @@ INSERT INTO {table(domain, grain.name)} ({", ".join(columns)})
         ON r.sensor_id = w.sensor_id
        AND r.ts >= w.bucket AND r.ts < w.bucket + interval '{grain.interval}'
      GROUP BY r.sensor_id, w.bucket
-ON CONFLICT (sensor_id, ts) DO UPDATE SET {updates}
-RETURNING sensor_id, ts""".strip()
+ON CONFLICT (sensor_id, ts) DO UPDATE SET {updates}""".strip()
 
 
 def take_dirty(domain: Domain) -> str:
-    """Claim up to %(limit)s dirty 1-minute windows (skipping those another job holds)."""
+    """Claim up to %(limit)s dirty 1-minute windows (skipping those another job holds)
+    into the CLAIMED table."""
     return f"""
-DELETE FROM rollup_dirty
- WHERE (domain, sensor_id, bucket) IN (
-        SELECT domain, sensor_id, bucket FROM rollup_dirty
-         WHERE domain = '{domain}'
-         LIMIT %(limit)s
-           FOR UPDATE SKIP LOCKED)
-RETURNING sensor_id, bucket""".strip()
+WITH taken AS (
+    DELETE FROM rollup_dirty
+     WHERE (domain, sensor_id, bucket) IN (
+            SELECT domain, sensor_id, bucket FROM rollup_dirty
+             WHERE domain = '{domain}'
+             LIMIT %(limit)s
+               FOR UPDATE SKIP LOCKED)
+    RETURNING sensor_id, bucket)
+INSERT INTO {CLAIMED} SELECT sensor_id, bucket FROM taken""".strip()
 
 
 def create_tables_sql() -> str:

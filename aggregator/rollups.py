@@ -17,37 +17,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import psycopg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from aggregator.indicators.model import WINDOW
-from aggregator.rollup_sql import GRAINS, recompute, take_dirty
+from aggregator.rollup_sql import CLAIMED, CREATE_CLAIMED, GRAINS, recompute, take_dirty
 from aggregator.store import Store, StoreUnavailable
 from kotacerdas.backoff import sleep_or_stop
 from kotacerdas.contract import DOMAINS, Domain
 
 log = logging.getLogger("kota.aggregator.rollups")
 
-_TRUNC = {"1m": "minute", "1h": "hour", "1d": "day"}
 WINDOW_S = int(WINDOW.total_seconds())
-
-
-def truncate(ts: datetime, unit: str) -> datetime:
-    if unit == "hour":
-        return ts.replace(minute=0, second=0, microsecond=0)
-    if unit == "day":
-        return ts.replace(hour=0, minute=0, second=0, microsecond=0)
-    return ts.replace(second=0, microsecond=0)
-
-
-def coarser(keys: Iterable[tuple[str, datetime]], unit: str) -> tuple[list[str], list[datetime]]:
-    """The distinct (sensor, coarser window) pairs containing ``keys``, as two arrays."""
-    pairs = sorted({(sensor, truncate(ts, unit)) for sensor, ts in keys})
-    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 @dataclass
@@ -119,32 +103,26 @@ class RollupJob:
         return done
 
     async def _roll_domain(self, domain: Domain) -> tuple[int, bool]:
+        """All in the database: the claimed windows never travel through Python."""
         async with self._store.connection() as conn, conn.transaction():
+            await conn.execute(CREATE_CLAIMED)
             cur = await conn.execute(take_dirty(domain), {"limit": self._limit})
-            dirty = await cur.fetchall()
-            if not dirty:
+            claimed = cur.rowcount
+            if claimed <= 0:
                 return 0, False
-            keys = [(row[0], row[1]) for row in dirty]
             for grain in GRAINS:
-                sensors, buckets = coarser(keys, _TRUNC[grain.name])
-                cur = await conn.execute(
-                    recompute(domain, grain), {"sensors": sensors, "buckets": buckets}
-                )
-                if grain.name == "1m":
-                    minutes = await cur.fetchall()
+                await conn.execute(recompute(domain, grain, claimed=True))
             # The 5-minute indicator windows these minutes fall in, for late-data redo.
             await conn.execute(
                 "INSERT INTO indicator_dirty (city, window_start) "
-                "SELECT DISTINCT s.city, to_timestamp(floor(extract(epoch FROM x.b) / %s) * %s) "
-                "FROM unnest(%s::text[], %s::timestamptz[]) AS x(k, b) "
-                "JOIN sensor s ON s.sensor_id = x.k ON CONFLICT DO NOTHING",
-                (WINDOW_S, WINDOW_S, [m[0] for m in minutes], [m[1] for m in minutes]),
+                "SELECT DISTINCT s.city, to_timestamp(floor(extract(epoch FROM c.bucket) / %s) "
+                f"* %s) FROM {CLAIMED} c JOIN sensor s USING (sensor_id) ON CONFLICT DO NOTHING",
+                (WINDOW_S, WINDOW_S),
             )
             await conn.execute(
                 "INSERT INTO sensor_state AS s (sensor_id, last_ts) "
-                "SELECT k, max(b) FROM unnest(%s::text[], %s::timestamptz[]) AS x(k, b) "
-                "GROUP BY k ON CONFLICT (sensor_id) DO UPDATE "
-                "SET last_ts = greatest(s.last_ts, EXCLUDED.last_ts), updated_at = now()",
-                ([m[0] for m in minutes], [m[1] for m in minutes]),
+                f"SELECT sensor_id, max(bucket) FROM {CLAIMED} GROUP BY sensor_id "
+                "ON CONFLICT (sensor_id) DO UPDATE "
+                "SET last_ts = greatest(s.last_ts, EXCLUDED.last_ts), updated_at = now()"
             )
-        return len(dirty), len(dirty) >= self._limit
+        return claimed, claimed >= self._limit
