@@ -112,11 +112,15 @@ class RollupJob:
                 return 0, False
             for grain in GRAINS:
                 await conn.execute(recompute(domain, grain, claimed=True))
-            # The 5-minute indicator windows these minutes fall in, for late-data redo.
+            # The 5-minute indicator windows these minutes fall in, for late-data redo;
+            # locked like the rollup windows (store.py), so the indicator job cannot take
+            # one and recompute it from rollups this transaction has not committed yet.
             await conn.execute(
                 "INSERT INTO indicator_dirty (city, window_start) "
                 "SELECT DISTINCT s.city, to_timestamp(floor(extract(epoch FROM c.bucket) / %s) "
-                f"* %s) FROM {CLAIMED} c JOIN sensor s USING (sensor_id) ON CONFLICT DO NOTHING",
+                f"* %s) FROM {CLAIMED} c JOIN sensor s USING (sensor_id) ORDER BY 1, 2 "
+                "ON CONFLICT (city, window_start) "
+                "DO UPDATE SET window_start = EXCLUDED.window_start",
                 (WINDOW_S, WINDOW_S),
             )
             await conn.execute(

@@ -191,13 +191,17 @@ class Store:
         columns = raw_columns(domain)
         stage = sql.Identifier(f"stage_{domain}")
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-        # With TimescaleDB the continuous aggregates track changes themselves.
+        # With TimescaleDB the continuous aggregates track changes themselves. A window
+        # already dirty is locked (a no-op update), not skipped: the rollup job then
+        # cannot claim it and recompute it without these rows before they commit (it
+        # skips locked windows, or this waits for its claim and marks the window anew).
         mark = sql.SQL(
             ""
             if self.timescale
             else ", dirty AS (INSERT INTO rollup_dirty (domain, sensor_id, bucket) "
             "SELECT DISTINCT {domain}, sensor_id, date_trunc('minute', ts) FROM ins "
-            "ON CONFLICT DO NOTHING)"
+            "ORDER BY 2, 3 "  # one lock order for every writer: no deadlock between them
+            "ON CONFLICT (domain, sensor_id, bucket) DO UPDATE SET bucket = EXCLUDED.bucket)"
         ).format(domain=sql.Literal(domain))
         async with conn.cursor() as cur:
             await cur.execute(sql.SQL("TRUNCATE {}").format(stage))

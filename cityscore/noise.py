@@ -86,7 +86,5 @@ def energy_mean(levels_dba: list[float]) -> float:
     """
     if not levels_dba:
         raise ValueError("energy_mean needs at least one level")
-    energies = [
-        10 ** (_checks.finite("level", level) / _DECIBEL_SCALE) for level in levels_dba
-    ]
+    energies = [10 ** (_checks.finite("level", level) / _DECIBEL_SCALE) for level in levels_dba]
     return _DECIBEL_SCALE * math.log10(sum(energies) / len(energies))

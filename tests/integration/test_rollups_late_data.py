@@ -113,3 +113,41 @@ def test_rollups_equal_recomputation_from_raw(stack, items, seed, cuts):
         assert raw == len(items)
         for grain in RECOMPUTE:
             assert _mismatches(conn, grain, f"{tag}-%") == 0, grain
+
+
+def test_a_window_claimed_while_a_batch_writes_into_it_is_rolled_up_again(stack):
+    """The rollup job runs while a batch's transaction is writing into a window that is
+    already dirty: it must not recompute that window without the batch's rows and then
+    forget it (the batch's rows would never reach the rollups)."""
+    tag = f"r{uuid.uuid4().hex[:6]}"
+    sensor = f"{tag}-air-0000"
+
+    def batch(second: int, value: float) -> Batch:
+        reading = make_reading(sensor, "air", BASE + timedelta(seconds=second), second, pm25=value)
+        out = Batch()
+        out.rows["air"] = [raw_row(decode_reading(encode_reading(reading)), "air")]
+        out.records = 1
+        return out
+
+    async def race() -> None:
+        store = Store(stack.conninfo(), timedelta(minutes=2))
+        await store.open()
+        try:
+            job = RollupJob(store, RollupMetrics(CollectorRegistry()))
+            await store.write(batch(10, 10.0), BatchHealth("test", 0))  # window now dirty
+            async with store.connection() as conn, conn.transaction():  # a batch in flight
+                await store._insert(conn, "air", batch(20, 30.0).rows["air"])
+                await job.run_once()  # on its own connection, before that batch commits
+            while sum((await job.run_once()).values()):
+                pass
+        finally:
+            await store.close()
+
+    asyncio.run(race())
+    with psycopg.connect(stack.conninfo()) as conn:
+        row = conn.execute(
+            "SELECT samples, pm25_avg FROM air_rollup_1m WHERE sensor_id = %s", (sensor,)
+        ).fetchone()
+        assert row == (2, 20.0)
+        for grain in RECOMPUTE:
+            assert _mismatches(conn, grain, f"{tag}-%") == 0, grain
