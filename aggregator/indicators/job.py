@@ -20,6 +20,7 @@ import logging
 import time
 import zlib
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -32,6 +33,7 @@ from aggregator.indicators.inputs import load_city, load_sensors, newest_per_cit
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
 from aggregator.indicators.writer import replace_latest, replace_window
 from aggregator.store import Store, StoreUnavailable
+from kotacerdas.contract import DOMAINS
 
 log = logging.getLogger("kota.aggregator.indicators")
 
@@ -221,7 +223,7 @@ class IndicatorJob:
         if finals:
             self._final_until[city] = progress
             self.progress.labels(city).set(progress.timestamp())
-            await self._measure_freshness(city, finals)
+            await self._measure_freshness(sensors, finals)
         await self._publisher.publish(events)
         return len(starts) + 1
 
@@ -249,19 +251,23 @@ class IndicatorJob:
             )
         return late[:MAX_WINDOWS_PER_CITY]
 
-    async def _measure_freshness(self, city: str, windows: list[datetime]) -> None:
+    async def _measure_freshness(self, sensors: list[SensorMeta], windows: list[datetime]) -> None:
         """Seconds from the first reading that moved the watermark past a window's end
         (its ingest time) to now, when the window's final rows are committed."""
+        # By the city's sensor ids: the raw tables' key (sensor_id, ts) answers that from
+        # its index; by city and time alone it would scan a day's partition per window.
+        ids: dict[str, Any] = {d: [s.sensor_id for s in sensors if s.domain == d] for d in DOMAINS}
+        union = " UNION ALL ".join(
+            f"SELECT min(ingested_at) AS m FROM {d}_reading "
+            f"WHERE sensor_id = ANY(%({d})s) AND ts >= %(t)s AND ts < %(u)s"
+            for d in DOMAINS
+        )
         async with self._store.connection() as conn:
             for window in windows:
                 passing = window + WINDOW + self._lateness
                 cur = await conn.execute(
-                    "SELECT min(m) FROM (SELECT min(ingested_at) AS m FROM air_reading "
-                    "WHERE city = %(c)s AND ts >= %(t)s AND ts < %(u)s UNION ALL "
-                    "SELECT min(ingested_at) FROM traffic_reading WHERE city = %(c)s "
-                    "AND ts >= %(t)s AND ts < %(u)s UNION ALL SELECT min(ingested_at) "
-                    "FROM waste_reading WHERE city = %(c)s AND ts >= %(t)s AND ts < %(u)s) x",
-                    {"c": city, "t": passing, "u": passing + WINDOW},
+                    f"SELECT min(m) FROM ({union}) x",  # names from DOMAINS
+                    {**ids, "t": passing, "u": passing + WINDOW},
                 )
                 found = await cur.fetchone()
                 if found and found[0] is not None:
