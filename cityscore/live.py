@@ -115,6 +115,7 @@ def waste_indicators(
     fill_samples: Sequence[tuple[datetime, float]],
     temperature_c: float | None = None,
     baseline_temperature_c: float | None = None,
+    fit: waste.SlopeFit = _series.theil_sen,
 ) -> tuple[LiveIndicator, ...]:
     """Waste rows for one bin: latest fill, overflow, time to full, fire risk."""
     rows: list[LiveIndicator] = []
@@ -123,7 +124,7 @@ def waste_indicators(
         latest = series[-1][1]
         rows.append(LiveIndicator("fill_level", latest))
         rows.append(_flag("overflowing", waste.overflowing(latest)))
-        remaining = waste.time_to_full(series)
+        remaining = waste.time_to_full(series, fit=fit)
         if remaining is not None:
             rows.append(LiveIndicator("time_to_full_h", remaining / timedelta(hours=1)))
     if temperature_c is not None:

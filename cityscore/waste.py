@@ -6,13 +6,17 @@ readings' event times. Thresholds are ours (:mod:`cityscore.tables.policy`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cityscore import _checks, _series
 from cityscore.errors import InvalidSeries
 from cityscore.tables import policy
+
+# (hours, levels) -> (slope, intercept) or None. Theil-Sen by default; the numpy twin
+# cityscore.vectorised.theil_sen gives the same figures faster for bulk callers.
+SlopeFit = Callable[[Sequence[float], Sequence[float]], "tuple[float, float] | None"]
 
 __all__ = [
     "ServiceRequest",
@@ -34,7 +38,9 @@ def _resets(series: Sequence[tuple[datetime, float]]) -> list[int]:
 
 
 def time_to_full(
-    samples: Sequence[tuple[datetime, float]], full: float = policy.FULL_PERCENT
+    samples: Sequence[tuple[datetime, float]],
+    full: float = policy.FULL_PERCENT,
+    fit: SlopeFit = _series.theil_sen,
 ) -> timedelta | None:
     """Predicted time from the newest sample until the bin reaches ``full`` percent.
 
@@ -60,10 +66,10 @@ def time_to_full(
         return None
     origin = series[0][0]
     xs = [_series.hours_since(origin, ts) for ts, _ in series]
-    fit = _series.theil_sen(xs, [level for _, level in series])
-    if fit is None or fit[0] <= policy.MIN_FILL_RATE_PERCENT_PER_HOUR:
+    line = fit(xs, [level for _, level in series])
+    if line is None or line[0] <= policy.MIN_FILL_RATE_PERCENT_PER_HOUR:
         return None
-    slope, intercept = fit
+    slope, intercept = line
     remaining = target - (intercept + slope * xs[-1])
     hours = max(remaining, 0.0) / slope
     if hours > policy.MAX_TIME_TO_FULL_HOURS:

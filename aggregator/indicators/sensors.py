@@ -28,7 +28,7 @@ from aggregator.indicators.model import (
     Rollup,
     SensorMeta,
 )
-from cityscore import live, noise, safety, traffic, waste, who
+from cityscore import live, noise, safety, traffic, vectorised, waste, who
 from cityscore.errors import CityscoreError
 from cityscore.tables.ispu import POLLUTANTS
 
@@ -159,7 +159,7 @@ def waste_rows(
     earlier = [t for ts, t in temps if ts < as_of - _HOUR]
     baseline = statistics.median(earlier) if earlier else None
     try:
-        indicators = live.waste_indicators(samples, latest_temp, baseline)  # type: ignore[arg-type]
+        indicators = live.waste_indicators(samples, latest_temp, baseline, fit=vectorised.theil_sen)  # type: ignore[arg-type]
         requests = waste.service_requests(samples) if samples else []  # type: ignore[arg-type]
     except CityscoreError:
         return [], []

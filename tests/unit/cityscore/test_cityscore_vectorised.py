@@ -75,3 +75,20 @@ def test_errors_match_the_scalar_path() -> None:
         vectorised.aqi_sub_index("o3_8h", [0.05, 0.25])
     with pytest.raises(OutsideTableRange):
         vectorised.aqi_sub_index("o3_1h", [0.1])
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 200), st.floats(0, 120, allow_nan=False)),
+        min_size=0,
+        max_size=96,
+    )
+)
+def test_theil_sen_matches_the_scalar_fit_exactly(points) -> None:
+    """Same slopes, same medians: the bin time-to-full is the same whichever path."""
+    from cityscore import _series
+
+    xs = [x / 12 for x, _ in points]  # hours, with repeats (equal x give no slope)
+    ys = [y for _, y in points]
+    assert vectorised.theil_sen(xs, ys) == _series.theil_sen(xs, ys)

@@ -145,6 +145,8 @@ def test_collection_efficiency_is_a_share(offsets: list[float], data: st.DataObj
 def test_time_to_full_of_an_almost_flat_series_is_no_prediction() -> None:
     """Regression: a slope of ~1e-12 %/h overflowed timedelta instead of saying None."""
     base = datetime(2026, 11, 28, tzinfo=UTC)
-    samples = [(base + timedelta(minutes=5 * i), 40.0 + (1e-12 if i % 2 else 0.0)) for i in range(20)]
+    samples = [
+        (base + timedelta(minutes=5 * i), 40.0 + (1e-12 if i % 2 else 0.0)) for i in range(20)
+    ]
     samples[-1] = (samples[-1][0], 40.000000001)
     assert waste.time_to_full(samples) is None
