@@ -47,6 +47,9 @@ def quantile(buckets: list[tuple[float, float]], q: float) -> float | None:
     return lower
 
 
+LATENESS = {k: v for k, v in os.environ.items() if k == "KOTA_AGG_ALLOWED_LATENESS_S"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=3000.0)
@@ -57,7 +60,7 @@ def main() -> None:
         os.environ.update(stack.env)
         apply(OwnerDatabaseSettings().conninfo())
         load_into_database(load_registry(), DatabaseSettings().conninfo())
-        pipeline = Pipeline({**stack.env, "KOTA_AGG_INDICATOR_INTERVAL_S": "10"}, stack.log_dir)
+        pipeline = Pipeline({**stack.env, "KOTA_AGG_INDICATOR_INTERVAL_S": "10", **LATENESS}, stack.log_dir)
         pipeline.start_service("ingest")
         aggregator = pipeline.start_service("aggregate")
         pipeline.wait_ready()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor
@@ -88,30 +89,76 @@ async def _air_hours(
 async def load_city(
     conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], as_of: datetime
 ) -> CityInputs:
-    inputs = CityInputs(city, tz, as_of, sensors)
+    return (await load_windows(conn, city, tz, sensors, [as_of]))[0]
+
+
+async def load_windows(
+    conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], ends: list[datetime]
+) -> list[CityInputs]:
+    """The inputs of several windows of a city (``ends``: their ends, ``as_of``). The
+    1-minute rollups are read once for the span of all of them and sliced per window:
+    a run of consecutive windows costs about one window's reading, not one each."""
+    windows = [CityInputs(city, tz, as_of, sensors) for as_of in ends]
     for domain, (table, lookback, columns) in _SOURCES.items():
         ids = [s.sensor_id for s in sensors if s.domain == domain]
         if not ids:
             continue
-        if domain == "air":
-            cur = await _air_hours(conn, ids, as_of, columns)
+        if domain == "air":  # hourly rollups + the hour in progress: per window
+            for inputs in windows:
+                cur = await _air_hours(conn, ids, inputs.as_of, columns)
+                for row in await cur.fetchall():
+                    inputs.rollups.setdefault(row[0], []).append(
+                        Rollup(row[1], dict(zip(columns, row[2:], strict=True)))
+                    )
+            minutes = await _minutes(conn, "air_rollup_1m", ids, ends, _SEEN_LOOKBACK, [])
+            _slice(windows, minutes, None)
         else:
-            cur = await conn.execute(
-                f"SELECT sensor_id, ts, {', '.join(columns)} FROM {table} "
-                "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s ORDER BY sensor_id, ts",
-                (ids, as_of - lookback, as_of),
-            )
-        for row in await cur.fetchall():
-            inputs.rollups.setdefault(row[0], []).append(
-                Rollup(row[1], dict(zip(columns, row[2:], strict=True)))
-            )
-        cur = await conn.execute(
-            f"SELECT sensor_id, max(ts), min(ts) FROM {table.replace('_1h', '_1m')} "
-            "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s GROUP BY sensor_id",
-            (ids, as_of - _SEEN_LOOKBACK, as_of),
-        )
-        for sid, newest, oldest in await cur.fetchall():
-            inputs.last_seen[sid] = newest
-            if inputs.observed_since is None or oldest < inputs.observed_since:
-                inputs.observed_since = oldest
-    return inputs
+            back = max(lookback, _SEEN_LOOKBACK)
+            minutes = await _minutes(conn, table, ids, ends, back, columns)
+            _slice(windows, minutes, lookback)
+    return windows
+
+
+# sensor -> (bucket starts, rollups), both by time
+_Minutes = dict[str, tuple[list[datetime], list[Rollup]]]
+
+
+async def _minutes(
+    conn: AsyncConnection,
+    table: str,
+    ids: list[str],
+    ends: list[datetime],
+    back: timedelta,
+    columns: list[str],
+) -> _Minutes:
+    select = ", ".join(["sensor_id", "ts", *columns])
+    cur = await conn.execute(
+        f"SELECT {select} FROM {table} WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s "
+        "ORDER BY sensor_id, ts",
+        (ids, min(ends) - back, max(ends)),
+    )
+    out: _Minutes = {}
+    for row in await cur.fetchall():
+        times, rollups = out.setdefault(row[0], ([], []))
+        times.append(row[1])
+        rollups.append(Rollup(row[1], dict(zip(columns, row[2:], strict=True))))
+    return out
+
+
+def _slice(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta | None) -> None:
+    """Each window's share of ``minutes``: its rollups (if ``lookback``) and what it
+    has seen of each sensor (newest and oldest bucket within _SEEN_LOOKBACK)."""
+    for inputs in windows:
+        as_of = inputs.as_of
+        for sid, (times, rollups) in minutes.items():
+            end = bisect_left(times, as_of)
+            if lookback is not None:
+                first = bisect_left(times, as_of - lookback, 0, end)
+                if end > first:
+                    inputs.rollups[sid] = rollups[first:end]
+            seen_from = bisect_left(times, as_of - _SEEN_LOOKBACK, 0, end)
+            if end > seen_from:
+                inputs.last_seen[sid] = times[end - 1]
+                oldest = times[seen_from]
+                if inputs.observed_since is None or oldest < inputs.observed_since:
+                    inputs.observed_since = oldest

@@ -29,7 +29,7 @@ from aggregator.alerts import engine
 from aggregator.alerts.publisher import AlertPublisher
 from aggregator.alerts.rules import RuleSet
 from aggregator.indicators.compute import compute_city
-from aggregator.indicators.inputs import load_city, load_sensors, newest_per_city
+from aggregator.indicators.inputs import load_city, load_sensors, load_windows, newest_per_city
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
 from aggregator.indicators.writer import replace_latest, replace_window
 from aggregator.store import Store, StoreUnavailable
@@ -42,11 +42,24 @@ log = logging.getLogger("kota.aggregator.indicators")
 MAX_WINDOWS_PER_CITY = 24
 # How far back a restart or late data may reach for recomputation.
 MAX_RECOMPUTE_AGE = timedelta(days=7)
+RUN_GAP = timedelta(hours=1)
 _BUCKET = timedelta(minutes=1)
 _SENSOR_REFRESH_S = 300.0
 # Advisory lock of the indicator leader: one leader per consumer group (one deployment);
 # the key is "kind" in ASCII in the high half and a hash of the group in the low half.
 LEADER_LOCK = 0x6B696E64
+
+
+def _runs(starts: list[datetime]) -> list[list[datetime]]:
+    """``starts`` (sorted) cut where they are more than RUN_GAP apart: each run's inputs
+    are read in one go (a late window days back is not read with today's)."""
+    runs: list[list[datetime]] = []
+    for start in starts:
+        if runs and start - runs[-1][-1] <= RUN_GAP:
+            runs[-1].append(start)
+        else:
+            runs.append([start])
+    return runs
 
 
 def leader_key(group_id: str) -> int:
@@ -197,16 +210,19 @@ class IndicatorJob:
         while start < final_end and len(finals) < MAX_WINDOWS_PER_CITY:
             finals.append(start)
             start += WINDOW
-        # newly final windows first (live), then late-data redo, each bounded
-        starts = sorted(set(finals) | set(await self._late_windows(city)))
+        # Newly final windows first (what the operations centre is waiting for); late-data
+        # redo gets what is left of the cycle's budget, so a flood of late readings (after
+        # an outage, a gateway's backlog) cannot hold back the live windows.
+        late = await self._late_windows(city, MAX_WINDOWS_PER_CITY - len(finals))
+        starts = sorted(set(finals) | set(late))
         events = []
         async with self._store.connection() as conn, conn.transaction():
-            for window in starts:
-                rows = compute_city(
-                    await load_city(conn, city, self._zones[city], sensors, window + WINDOW)
-                )
-                await replace_window(conn, city, window, rows)
-                self.windows.labels("final").inc()
+            for run in _runs(starts):
+                ends = [window + WINDOW for window in run]
+                loaded = await load_windows(conn, city, self._zones[city], sensors, ends)
+                for window, inputs in zip(run, loaded, strict=True):
+                    await replace_window(conn, city, window, compute_city(inputs))
+                    self.windows.labels("final").inc()
             current = window_start(newest - timedelta(microseconds=1))
             inputs = await load_city(conn, city, self._zones[city], sensors, newest)
             inputs.complete_until = watermark
@@ -227,9 +243,11 @@ class IndicatorJob:
         await self._publisher.publish(events)
         return len(starts) + 1
 
-    async def _late_windows(self, city: str) -> list[datetime]:
+    async def _late_windows(self, city: str, budget: int) -> list[datetime]:
         """Final windows whose rollups changed since they were computed (late data),
-        oldest first and at most MAX_WINDOWS_PER_CITY; the rest wait for later cycles."""
+        oldest first and at most ``budget``; the rest wait for later cycles."""
+        if budget <= 0:
+            return []
         final = self._final_until[city]
         async with self._store.connection() as conn, conn.transaction():
             cur = await conn.execute(
@@ -238,18 +256,18 @@ class IndicatorJob:
                 (city, final),
             )
             late = sorted(row[0] for row in await cur.fetchall())
-            if len(late) > MAX_WINDOWS_PER_CITY:
+            if len(late) > budget:
                 await conn.execute(
                     "INSERT INTO indicator_dirty (city, window_start) "
                     "SELECT %s, unnest(%s::timestamptz[]) ON CONFLICT DO NOTHING",
-                    (city, late[MAX_WINDOWS_PER_CITY:]),
+                    (city, late[budget:]),
                 )
             # windows not yet final become final in due course: nothing to redo
             await conn.execute(
                 "DELETE FROM indicator_dirty WHERE city = %s AND window_start >= %s",
                 (city, final),
             )
-        return late[:MAX_WINDOWS_PER_CITY]
+        return late[:budget]
 
     async def _measure_freshness(self, sensors: list[SensorMeta], windows: list[datetime]) -> None:
         """Seconds from the first reading that moved the watermark past a window's end
