@@ -75,7 +75,7 @@ async def evaluate(
             earliest_open = min((a.opened_at for a in known if a.open), default=None)
             seed = earliest_open if earliest_open is not None and earliest_open < start else None
             found = episodes(series.get(place, []), rule, WINDOW, seed)
-            for action in reconcile(found, known):
+            for action in reconcile(found, known, start):
                 events.append(await _apply(conn, city, place, rule, action, known))
     return events
 

@@ -94,8 +94,12 @@ def episodes(
     return found
 
 
-def reconcile(found: Sequence[Episode], existing: Sequence[Existing]) -> list[Action]:
-    """What to do so the stored alerts tell the story ``found`` tells."""
+def reconcile(
+    found: Sequence[Episode], existing: Sequence[Existing], since: datetime | None = None
+) -> list[Action]:
+    """What to do so the stored alerts tell the story ``found`` tells (``since``: where
+    the series begins; a closed alert that lies wholly after it and that no episode
+    supports any more was raised by data that late readings revised: it is withdrawn)."""
     actions: list[Action] = []
     matched: set[int] = set()
     for episode in found:
@@ -123,6 +127,8 @@ def reconcile(found: Sequence[Episode], existing: Sequence[Existing]) -> list[Ac
             # late data moved the end (or the episode goes on): the record follows
             actions.append(Action("revise", episode, alert.id, opened_at=earlier))
     for alert in existing:
-        if alert.open and alert.id not in matched:
+        if alert.id in matched:
+            continue
+        if alert.open or (since is not None and alert.opened_at >= since):
             actions.append(Action("close", None, alert.id, "revised"))
     return actions

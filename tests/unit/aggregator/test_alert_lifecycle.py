@@ -75,6 +75,14 @@ def test_late_data_that_removes_the_condition_revises_the_alert():
     assert (action.kind, action.alert_id, action.reason) == ("close", 9, "revised")
 
 
+def test_a_closed_alert_late_data_no_longer_supports_is_withdrawn():
+    stored = Existing(4, T0 + W, T0 + 2 * W, peak=250)
+    [action] = reconcile(episodes(series(120, 120, 120), RULE, W), [stored], since=T0)
+    assert (action.kind, action.alert_id, action.reason) == ("close", 4, "revised")
+    # one that began before the series is not judged on the part the series shows
+    assert reconcile([], [Existing(5, T0 - W, T0 + W, peak=250)], since=T0) == []
+
+
 def test_an_alert_open_before_the_series_stays_matched():
     [e] = episodes(series(180, 190), RULE, W, open_since=T0 - 10 * W)
     assert e.opened_at == T0 - 10 * W and e.closed_at is None
