@@ -86,12 +86,6 @@ async def _air_hours(
     )
 
 
-async def load_city(
-    conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], as_of: datetime
-) -> CityInputs:
-    return (await load_windows(conn, city, tz, sensors, [as_of]))[0]
-
-
 async def load_windows(
     conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], ends: list[datetime]
 ) -> list[CityInputs]:

@@ -29,7 +29,7 @@ from aggregator.alerts import engine
 from aggregator.alerts.publisher import AlertPublisher
 from aggregator.alerts.rules import RuleSet
 from aggregator.indicators.compute import compute_city
-from aggregator.indicators.inputs import load_city, load_sensors, load_windows, newest_per_city
+from aggregator.indicators.inputs import load_sensors, load_windows, newest_per_city
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
 from aggregator.indicators.writer import replace_latest, replace_window
 from aggregator.store import Store, StoreUnavailable
@@ -50,15 +50,15 @@ _SENSOR_REFRESH_S = 300.0
 LEADER_LOCK = 0x6B696E64
 
 
-def _runs(starts: list[datetime]) -> list[list[datetime]]:
-    """``starts`` (sorted) cut where they are more than RUN_GAP apart: each run's inputs
+def _runs(times: list[datetime]) -> list[list[datetime]]:
+    """``times`` (sorted) cut where they are more than RUN_GAP apart: each run's inputs
     are read in one go (a late window days back is not read with today's)."""
     runs: list[list[datetime]] = []
-    for start in starts:
-        if runs and start - runs[-1][-1] <= RUN_GAP:
-            runs[-1].append(start)
+    for time_ in times:
+        if runs and time_ - runs[-1][-1] <= RUN_GAP:
+            runs[-1].append(time_)
         else:
-            runs.append([start])
+            runs.append([time_])
     return runs
 
 
@@ -216,17 +216,22 @@ class IndicatorJob:
         late = await self._late_windows(city, MAX_WINDOWS_PER_CITY - len(finals))
         starts = sorted(set(finals) | set(late))
         events = []
+        # The windows' ends, the provisional window (up to ``newest``) last: it is read
+        # together with the final windows just before it.
+        ends = [window + WINDOW for window in starts] + [newest]
+        runs = _runs(ends)
         async with self._store.connection() as conn, conn.transaction():
-            for run in _runs(starts):
-                ends = [window + WINDOW for window in run]
-                loaded = await load_windows(conn, city, self._zones[city], sensors, ends)
-                for window, inputs in zip(run, loaded, strict=True):
+            for number, run in enumerate(runs, 1):
+                loaded = await load_windows(conn, city, self._zones[city], sensors, run)
+                if number == len(runs):
+                    *loaded, provisional = loaded
+                for inputs in loaded:
+                    window = inputs.as_of - WINDOW
                     await replace_window(conn, city, window, compute_city(inputs))
                     self.windows.labels("final").inc()
             current = window_start(newest - timedelta(microseconds=1))
-            inputs = await load_city(conn, city, self._zones[city], sensors, newest)
-            inputs.complete_until = watermark
-            rows = compute_city(inputs)
+            provisional.complete_until = watermark
+            rows = compute_city(provisional)
             await replace_window(conn, city, current, rows)
             await replace_latest(conn, city, current, rows)
             self.windows.labels("provisional").inc()
