@@ -107,19 +107,9 @@ class AggregatorService:
         await self._wait_for_store(stop)
         if not stop.is_set() and await self._source.start(stop):
             jobs = [
-                watch(asyncio.create_task(self._maintain(stop), name="partitions"), stop),
-                watch(
-                    asyncio.create_task(
-                        self._rollups.run(stop, s.rollup_interval_s), name="rollups"
-                    ),
-                    stop,
-                ),
-                watch(
-                    asyncio.create_task(
-                        self._indicators.run(stop, s.indicator_interval_s), name="indicators"
-                    ),
-                    stop,
-                ),
+                watch(self._maintain(stop), "partitions", stop),
+                watch(self._rollups.run(stop, s.rollup_interval_s), "rollups", stop),
+                watch(self._indicators.run(stop, s.indicator_interval_s), "indicators", stop),
             ]
             try:
                 await self._consume(stop)

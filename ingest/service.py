@@ -130,10 +130,10 @@ class IngestService:
             self._broker_stat,
         )
         tasks = [
-            watch(asyncio.create_task(self._source.run(stop), name="mqtt"), stop),
-            watch(asyncio.create_task(self._sink.probe(stop), name="kafka-probe"), stop),
-            watch(asyncio.create_task(self._process(), name="process"), stop),
-            watch(asyncio.create_task(self._report_gauges(stop), name="gauges"), stop),
+            watch(self._source.run(stop), "mqtt", stop),
+            watch(self._sink.probe(stop), "kafka-probe", stop),
+            watch(self._process(), "process", stop),
+            watch(self._report_gauges(stop), "gauges", stop),
         ]
         await stop.wait()
         await self._shutdown(tasks)

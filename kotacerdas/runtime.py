@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger("kota.runtime")
 _failed: list[str] = []  # background tasks that died: the service exits 1
 
 
-def watch(task: asyncio.Task[Any], stop: asyncio.Event) -> asyncio.Task[Any]:
-    """A background task that dies stops the whole service, loudly, instead of leaving
-    it up and "ready" with a part missing (the supervisor restarts it; unacknowledged
-    work is redelivered)."""
+def watch(work: Coroutine[Any, Any, Any], name: str, stop: asyncio.Event) -> asyncio.Task[Any]:
+    """Run ``work`` as a background task that, if it dies, stops the whole service,
+    loudly, instead of leaving it up and "ready" with a part missing (the supervisor
+    restarts it; unacknowledged work is redelivered)."""
 
     def done(finished: asyncio.Task[Any]) -> None:
         if finished.cancelled() or (exc := finished.exception()) is None:
@@ -28,6 +28,7 @@ def watch(task: asyncio.Task[Any], stop: asyncio.Event) -> asyncio.Task[Any]:
         )
         stop.set()
 
+    task = asyncio.create_task(work, name=name)
     task.add_done_callback(done)
     return task
 

@@ -164,21 +164,25 @@ async def _apply(
         )
     assert action.alert_id is not None
     previous = next(a for a in known if a.id == action.alert_id)
+    # The start only ever moves earlier (reconcile says when); every update sets it.
     opened = action.opened_at or previous.opened_at
-    if action.opened_at is not None:
-        await conn.execute(
-            "UPDATE alert SET opened_at = %s WHERE id = %s", (opened, action.alert_id)
-        )
     if action.kind == "revise":
-        # Late data moved the end (or revived the episode). The start stays: the series
-        # may begin inside the episode (the horizon cuts it), not at its real start.
+        # Late data moved the end (or revived the episode).
         assert episode is not None
         closed = episode.closed_at
         reason = None if closed is None else "cleared"
         await conn.execute(
-            "UPDATE alert SET state = %s, closed_at = %s, close_reason = %s, value = %s, "
-            "peak = greatest(peak, %s), updated_at = now() WHERE id = %s",
-            ("open" if closed is None else "closed", closed, reason, value, peak, action.alert_id),
+            "UPDATE alert SET state = %s, opened_at = %s, closed_at = %s, close_reason = %s, "
+            "value = %s, peak = greatest(peak, %s), updated_at = now() WHERE id = %s",
+            (
+                "open" if closed is None else "closed",
+                opened,
+                closed,
+                reason,
+                value,
+                peak,
+                action.alert_id,
+            ),
         )
         return event(
             "open" if closed is None else "update",
@@ -189,16 +193,16 @@ async def _apply(
         )
     if action.kind == "update":
         await conn.execute(
-            "UPDATE alert SET value = %s, peak = %s, last_seen_at = now(), updated_at = now() "
-            "WHERE id = %s",
-            (value, peak, action.alert_id),
+            "UPDATE alert SET opened_at = %s, value = %s, peak = %s, last_seen_at = now(), "
+            "updated_at = now() WHERE id = %s",
+            (opened, value, peak, action.alert_id),
         )
         return event("update", action.alert_id, opened, None, None)
     closed = episode.closed_at if episode else previous.opened_at
     await conn.execute(
-        "UPDATE alert SET state = 'closed', closed_at = %s, close_reason = %s, "
+        "UPDATE alert SET state = 'closed', opened_at = %s, closed_at = %s, close_reason = %s, "
         "value = coalesce(%s, value), updated_at = now() WHERE id = %s",
-        (closed, action.reason, value, action.alert_id),
+        (opened, closed, action.reason, value, action.alert_id),
     )
     return event("close", action.alert_id, opened, closed, action.reason)
 
