@@ -14,9 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-CSV_COLUMNS: Final = (
-    "city",
-    "period",
+# Each indicator's own fields, copied into its row as they are.
+_INDICATOR_FIELDS: Final = (
     "code",
     "standard",
     "clause",
@@ -31,9 +30,15 @@ CSV_COLUMNS: Final = (
     "denominator",
     "numerator_label",
     "denominator_label",
+)
+_QUALITY_FIELDS: Final = ("quality", "uptime")
+_METHOD_FIELDS: Final = ("method", "formula")
+CSV_COLUMNS: Final = (
+    "city",
+    "period",
+    *_INDICATOR_FIELDS,
     "breakdown",
-    "quality",
-    "uptime",
+    *_QUALITY_FIELDS,
     "sensors_registered",
     "sensors_reporting",
     "district_share",
@@ -43,8 +48,7 @@ CSV_COLUMNS: Final = (
     "views",
     "window_start",
     "window_end",
-    "method",
-    "formula",
+    *_METHOD_FIELDS,
     "rubric",
     "inputs_sha256",
 )
@@ -82,29 +86,7 @@ def csv_rows(document: Mapping[str, Any]) -> list[dict[str, str]]:
         values: dict[str, object] = {
             "city": document["city"]["slug"],
             "period": document["period"]["label"],
-            **{
-                k: ind[k]
-                for k in (
-                    "code",
-                    "standard",
-                    "clause",
-                    "clause_status",
-                    "dimension",
-                    "name_id",
-                    "name_en",
-                    "value",
-                    "value_unit",
-                    "unit",
-                    "numerator",
-                    "denominator",
-                    "numerator_label",
-                    "denominator_label",
-                    "quality",
-                    "uptime",
-                    "method",
-                    "formula",
-                )
-            },
+            **{k: ind[k] for k in (*_INDICATOR_FIELDS, *_QUALITY_FIELDS, *_METHOD_FIELDS)},
             "breakdown": _breakdown(ind["breakdown"]),
             "sensors_registered": sum(c["sensors_registered"] for c in coverage)
             if coverage
