@@ -22,7 +22,6 @@ from pathlib import Path
 from kotacerdas.registry import Registry
 from kotacerdas.stack import kafka, mosquitto, postgres
 from kotacerdas.stack.manager import LocalStack
-from kotacerdas.stack.procs import free_port
 from kotacerdas.stack.settings import REPO_ROOT, StackSettings
 
 RESULTS = REPO_ROOT / "bench" / "results"
@@ -92,15 +91,7 @@ def bench_stack(
     state = Path(tempfile.mkdtemp(prefix="kota-bench-"))
     state.chmod(0o755)  # PostgreSQL and Mosquitto run as their own users
     local = LocalStack(
-        StackSettings(
-            state_dir=state,
-            mqtt_port=free_port(),
-            kafka_port=free_port(),
-            kafka_controller_port=free_port(),
-            pg_port=free_port(),
-            kafka_partitions=partitions,
-            kafka_heap_mb=kafka_heap_mb,
-        ),
+        StackSettings.private(state, kafka_partitions=partitions, kafka_heap_mb=kafka_heap_mb),
         registry,
     )
     stack = BenchStack(local, {}, owned=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kotacerdas.stack.procs import free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_DIR = REPO_ROOT / "deploy"
@@ -31,6 +34,19 @@ class StackSettings(BaseSettings):
     kafka_partitions: int = Field(6, ge=1, le=256)
     kafka_heap_mb: int = Field(512, ge=128, le=16384)
     start_timeout_s: float = Field(90.0, ge=5)
+
+    @classmethod
+    def private(cls, state_dir: Path, **options: Any) -> StackSettings:
+        """A stack of its own (test session, benchmark) on four distinct free ports."""
+        mqtt, kafka, controller, pg = free_ports(4)
+        return cls(
+            state_dir=state_dir,
+            mqtt_port=mqtt,
+            kafka_port=kafka,
+            kafka_controller_port=controller,
+            pg_port=pg,
+            **options,
+        )
 
     @field_validator("host")
     @classmethod

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kotacerdas.stack.manager import LocalStack, _read_env
-from kotacerdas.stack.procs import free_port
 from kotacerdas.stack.settings import StackSettings
 
 
@@ -74,14 +73,7 @@ def start_test_stack() -> TestStack:
     state = Path(tempfile.mkdtemp(prefix=_PREFIX))
     state.chmod(0o755)
     (state / "owner.pid").write_text(f"{os.getpid()}\n")
-    settings = StackSettings(
-        state_dir=state,
-        mqtt_port=free_port(),
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        pg_port=free_port(),
-        kafka_partitions=6,
-    )
+    settings = StackSettings.private(state, kafka_partitions=6)
     local = LocalStack(settings)
     env = local.up()
     return TestStack(state, env, owned=True, local=local)
