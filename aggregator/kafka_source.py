@@ -32,6 +32,11 @@ class ConsumerOptions:
     batch_max_wait_ms: int
     max_poll_interval_ms: int
     session_timeout_ms: int
+    # The broker answers a fetch once it has this much or after this wait: without a
+    # floor, a steady trickle is fetched a few records at a time, and every fetch
+    # (all partitions named in full: aiokafka has no fetch sessions) costs both sides.
+    fetch_min_bytes: int = 64 * 1024
+    fetch_max_wait_ms: int = 100
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -74,6 +79,8 @@ class KafkaSource:
                 session_timeout_ms=o.session_timeout_ms,
                 heartbeat_interval_ms=max(1000, o.session_timeout_ms // 3),
                 fetch_max_bytes=64 * 1024 * 1024,
+                fetch_min_bytes=o.fetch_min_bytes,
+                fetch_max_wait_ms=o.fetch_max_wait_ms,
                 max_partition_fetch_bytes=8 * 1024 * 1024,
             )
 

@@ -57,6 +57,8 @@ class AggregatorService:
                 settings.batch_max_wait_ms,
                 settings.max_poll_interval_ms,
                 settings.session_timeout_ms,
+                settings.fetch_min_bytes,
+                settings.fetch_max_wait_ms,
             ),
         )
         self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))

@@ -41,6 +41,10 @@ class AggregatorSettings(BaseSettings):
     # close on the others' clock, so every silent sensor of it is flagged.
     city_silence_s: int = Field(900, ge=60)
     max_poll_interval_ms: int = Field(300_000, ge=10_000)
+    # Fetch floor: the broker waits for this many bytes or fetch_max_wait_ms, whichever
+    # comes first (fewer, fuller fetches; the wait bounds the added latency).
+    fetch_min_bytes: int = Field(64 * 1024, ge=1, le=64 * 1024 * 1024)
+    fetch_max_wait_ms: int = Field(100, ge=0, le=10_000)
     session_timeout_ms: int = Field(10_000, ge=3_000)
 
     # Alert rules (data; aggregator/alerts/alert_rules.yaml by default) and an optional

@@ -60,7 +60,9 @@ def main() -> None:
         os.environ.update(stack.env)
         apply(OwnerDatabaseSettings().conninfo())
         load_into_database(load_registry(), DatabaseSettings().conninfo())
-        pipeline = Pipeline({**stack.env, "KOTA_AGG_INDICATOR_INTERVAL_S": "10", **LATENESS}, stack.log_dir)
+        pipeline = Pipeline(
+            {**stack.env, "KOTA_AGG_INDICATOR_INTERVAL_S": "10", **LATENESS}, stack.log_dir
+        )
         pipeline.start_service("ingest")
         aggregator = pipeline.start_service("aggregate")
         pipeline.wait_ready()
@@ -74,14 +76,23 @@ def main() -> None:
         pipeline.stop()
     name = "kota_agg_indicator_freshness_seconds_bucket"
     buckets = sorted(
-        ((float(k.split('le=')[1].rstrip('}')), v) for k, v in values.items() if k.startswith(name)),
+        (
+            (float(k.split("le=")[1].rstrip("}")), v)
+            for k, v in values.items()
+            if k.startswith(name)
+        ),
     )
     windows = values.get("kota_agg_indicator_windows_total{kind=final}", 0.0)
     result = {
-        "machine": info, "rate": args.rate, "seconds": args.seconds,
-        "final_windows": windows, "measured": buckets[-1][1] if buckets else 0,
-        "p50_s": quantile(buckets, 0.5), "p95_s": quantile(buckets, 0.95),
-        "p99_s": quantile(buckets, 0.99), "errors": values.get("kota_agg_indicator_errors_total"),
+        "machine": info,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "final_windows": windows,
+        "measured": buckets[-1][1] if buckets else 0,
+        "p50_s": quantile(buckets, 0.5),
+        "p95_s": quantile(buckets, 0.95),
+        "p99_s": quantile(buckets, 0.99),
+        "errors": values.get("kota_agg_indicator_errors_total"),
     }
     table = [
         ["measure", "value"],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from statistics import median
 
 from cityscore import _checks
@@ -14,12 +16,25 @@ Sample = tuple[datetime, float]
 SECONDS_PER_HOUR = 3600.0
 
 
-def checked(samples: Sequence[Sample], name: str = "samples") -> list[Sample]:
+class Checked(tuple[Sample, ...]):
+    """A series :func:`checked` returned: valid and sorted. Immutable, so passing it on
+    to another function of the package (time to full after the latest fill) skips the
+    second check."""
+
+    __slots__ = ()
+
+
+def checked(samples: Sequence[Sample], name: str = "samples") -> Checked:
     """Validate ``(timestamp, fill %)`` pairs and return them sorted by time.
 
     Timestamps must all be aware or all naive (mixing them cannot be ordered); fill
     levels must be finite and non-negative.
     """
+    if type(samples) is Checked:
+        return samples
+    items = list(samples)
+    if _plainly_valid(items):
+        return Checked(sorted(items, key=itemgetter(0)))
     out: list[Sample] = []
     for position, item in enumerate(samples):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], datetime)):
@@ -28,7 +43,22 @@ def checked(samples: Sequence[Sample], name: str = "samples") -> list[Sample]:
     if len({ts.tzinfo is None for ts, _ in out}) > 1:
         raise InvalidSeries(name, "mixes time-zone-aware and naive timestamps")
     out.sort(key=lambda sample: sample[0])
-    return out
+    return Checked(out)
+
+
+def _plainly_valid(items: list[Sample]) -> bool:
+    """The common case, checked with C-level passes (the live job checks every bin's
+    day of samples each window): datetime/float pairs, one kind of timestamp, finite
+    levels >= 0. Anything else takes the item-by-item check, which names the culprit."""
+    if not items or set(map(type, items)) != {tuple} or set(map(len, items)) != {2}:
+        return False
+    times, levels = zip(*items, strict=True)
+    if set(map(type, times)) != {datetime} or set(map(type, levels)) != {float}:
+        return False
+    zones = set(map(attrgetter("tzinfo"), times))
+    if None in zones and len(zones) > 1:
+        return False
+    return all(map(math.isfinite, levels)) and min(levels) >= 0.0
 
 
 def reset_positions(levels: Sequence[float], drop: float, confirm: int) -> list[int]:

@@ -89,10 +89,10 @@ async def _series(
         f"AND {_SCOPE[rule.scope]} AND value IS NOT NULL ORDER BY ts",
         (city, rule.indicator, int(WINDOW.total_seconds()), start, end),
     )
-    out: dict[str, list[Point]] = defaultdict(list)
+    out: dict[tuple[str, str], list[Point]] = defaultdict(list)
     for district, sensor, ts, value in await cur.fetchall():
-        out[_place(city, district, sensor)].append(Point(ts, value))
-    return out
+        out[district, sensor].append(Point(ts, value))
+    return {_place(city, *key): points for key, points in out.items()}
 
 
 async def _stored(

@@ -31,7 +31,7 @@ from aggregator.alerts.rules import RuleSet
 from aggregator.indicators.compute import compute_city
 from aggregator.indicators.inputs import load_sensors, load_windows, newest_per_city
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
-from aggregator.indicators.writer import replace_latest, replace_window
+from aggregator.indicators.writer import replace_latest, replace_windows
 from aggregator.store import Store, StoreUnavailable
 from kotacerdas.contract import DOMAINS
 
@@ -221,18 +221,17 @@ class IndicatorJob:
         ends = [window + WINDOW for window in starts] + [newest]
         runs = _runs(ends)
         async with self._store.connection() as conn, conn.transaction():
+            computed = []
             for number, run in enumerate(runs, 1):
                 loaded = await load_windows(conn, city, self._zones[city], sensors, run)
                 if number == len(runs):
                     *loaded, provisional = loaded
-                for inputs in loaded:
-                    window = inputs.as_of - WINDOW
-                    await replace_window(conn, city, window, compute_city(inputs))
-                    self.windows.labels("final").inc()
+                computed += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
+            self.windows.labels("final").inc(len(computed))
             current = window_start(newest - timedelta(microseconds=1))
             provisional.complete_until = watermark
             rows = compute_city(provisional)
-            await replace_window(conn, city, current, rows)
+            await replace_windows(conn, city, [*computed, (current, rows)])
             await replace_latest(conn, city, current, rows)
             self.windows.labels("provisional").inc()
             progress = finals[-1] + WINDOW if finals else self._final_until[city]

@@ -145,22 +145,21 @@ def traffic_rows(meta: SensorMeta, minutes: list[Rollup], as_of: datetime) -> li
 def waste_rows(
     meta: SensorMeta, minutes: list[Rollup], as_of: datetime
 ) -> tuple[list[IndicatorRow], list[waste.ServiceRequest]]:
-    samples = [
-        (r.ts, r.values["fill_level_avg"])
-        for r in minutes
-        if r.values.get("fill_level_avg") is not None and r.ts < as_of
-    ]
-    temps = [
-        (r.ts, t)
-        for r in minutes
-        if (t := r.values.get("temperature_max")) is not None and r.ts < as_of
-    ]
+    samples: list[tuple[datetime, float]] = []
+    temps: list[tuple[datetime, float]] = []
+    for r in minutes:  # one pass: a day of minutes per bin, every window
+        if r.ts >= as_of:
+            continue
+        if (fill := r.values.get("fill_level_avg")) is not None:
+            samples.append((r.ts, fill))
+        if (temp := r.values.get("temperature_max")) is not None:
+            temps.append((r.ts, temp))
     latest_temp = temps[-1][1] if temps else None
     earlier = [t for ts, t in temps if ts < as_of - _HOUR]
     baseline = statistics.median(earlier) if earlier else None
     try:
-        indicators = live.waste_indicators(samples, latest_temp, baseline, fit=vectorised.theil_sen)  # type: ignore[arg-type]
-        requests = waste.service_requests(samples) if samples else []  # type: ignore[arg-type]
+        indicators = live.waste_indicators(samples, latest_temp, baseline, fit=vectorised.theil_sen)
+        requests = waste.service_requests(samples) if samples else []
     except CityscoreError:
         return [], []
     rows = [_row(meta, r.code, r.value, category=r.category) for r in indicators]

@@ -49,7 +49,7 @@ def _tuples(rows: Sequence[IndicatorRow], start: datetime) -> list[tuple[object,
             r.value,
             r.category,
             r.coverage,
-            json.dumps(r.detail, default=str),
+            json.dumps(r.detail, default=str) if r.detail else "{}",
         )
         for r in rows
     ]
@@ -64,20 +64,24 @@ async def _copy(conn: AsyncConnection, table: str, rows: list[tuple[object, ...]
                 await copy.write_row(row)
 
 
-async def replace_window(
-    conn: AsyncConnection, city: str, start: datetime, rows: Sequence[IndicatorRow]
+async def replace_windows(
+    conn: AsyncConnection, city: str, windows: Sequence[tuple[datetime, Sequence[IndicatorRow]]]
 ) -> None:
-    """The city's rows of window ``start``: recomputation replaces, never accumulates."""
+    """The city's rows of each window ``(start, rows)``: recomputation replaces, never
+    accumulates. One DELETE and one COPY for all of them (a backlog brings dozens)."""
+    if not windows:
+        return
+    starts = [start for start, _ in windows]
     # Late data can reach back a week, before the partitions kept ready ahead.
     await conn.execute(
         "SELECT kota_ensure_partitions('indicator'::regclass, %s::date, %s::date)",
-        (start, start),
+        (min(starts), max(starts)),
     )
     await conn.execute(
-        "DELETE FROM indicator WHERE city = %s AND ts = %s AND window_s = %s",
-        (city, start, int(WINDOW.total_seconds())),
+        "DELETE FROM indicator WHERE city = %s AND ts = ANY(%s) AND window_s = %s",
+        (city, starts, int(WINDOW.total_seconds())),
     )
-    await _copy(conn, "indicator", _tuples(rows, start))
+    await _copy(conn, "indicator", [t for start, rows in windows for t in _tuples(rows, start)])
 
 
 async def replace_latest(

@@ -150,3 +150,48 @@ def test_time_to_full_of_an_almost_flat_series_is_no_prediction() -> None:
     ]
     samples[-1] = (samples[-1][0], 40.000000001)
     assert waste.time_to_full(samples) is None
+
+
+_LEVELS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 100), st.booleans()
+)
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), _LEVELS), min_size=0, max_size=12))
+def test_series_check_fast_path_agrees_with_the_item_by_item_check(items) -> None:
+    from cityscore import _series
+
+    samples = [
+        ((T0 if aware else T0.replace(tzinfo=None)) + timedelta(minutes=m), level)
+        for m, aware, level in items
+    ]
+
+    def one_by_one() -> list[tuple[datetime, float]]:
+        out = [(ts, _checks_non_negative(level)) for ts, level in samples]
+        if len({ts.tzinfo is None for ts, _ in out}) > 1:
+            raise InvalidSeries("samples", "mixes")
+        return sorted(out, key=lambda s: s[0])
+
+    try:
+        expected: object = one_by_one()
+    except (InvalidValue, InvalidSeries) as exc:
+        expected = type(exc)
+    try:
+        got: object = list(_series.checked(samples))
+    except (InvalidValue, InvalidSeries) as exc:
+        got = type(exc)
+    assert got == expected
+
+
+def test_a_checked_series_is_not_checked_again() -> None:
+    from cityscore import _series
+
+    series = _series.checked(fill_series([10, 20, 30]))
+    assert _series.checked(series) is series
+    assert _series.checked(list(series)) is not series
+
+
+def _checks_non_negative(level: object) -> float:
+    from cityscore import _checks
+
+    return _checks.non_negative("fill", level)  # type: ignore[arg-type]

@@ -21,7 +21,9 @@ def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kotacerdas.cli", *args],
         env={**clean, "KOTA_STATE_DIR": "/nonexistent-kota-state", **env},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -49,7 +51,9 @@ def test_secrets_do_not_show_in_settings_or_logs(monkeypatch, caplog):
     settings = IngestSettings(_env_file=None)
     assert "s3cret-value-123" not in repr(settings) and "s3cret-value-123" not in str(settings)
     assert isinstance(settings.mqtt.password, SecretStr)
-    record = logging.LogRecord("kota", logging.INFO, __file__, 1, f"settings {settings}", None, None)
+    record = logging.LogRecord(
+        "kota", logging.INFO, __file__, 1, f"settings {settings}", None, None
+    )
     line = JsonFormatter().format(record)
     assert "s3cret-value-123" not in line
     assert json.loads(line)["level"] == "info"
@@ -58,8 +62,20 @@ def test_secrets_do_not_show_in_settings_or_logs(monkeypatch, caplog):
 def test_every_command_has_help():
     done = _cli("--help")
     assert done.returncode == 0
-    commands = ["stack", "migrate", "aggregate", "ingest", "simulate", "registry", "topics",
-                "run", "top", "dashboards", "export", "bench"]
+    commands = [
+        "stack",
+        "migrate",
+        "aggregate",
+        "ingest",
+        "simulate",
+        "registry",
+        "topics",
+        "run",
+        "top",
+        "dashboards",
+        "export",
+        "bench",
+    ]
     for command in commands:
         if command not in done.stdout:
             continue  # a part not built in this checkout
