@@ -1,7 +1,9 @@
 """Benchmark: Kafka → PostgreSQL with rollups on, beside the plain-COPY floor, one run.
 
 1. floor: the same rows COPY'd from CSV files into the same partitioned raw tables
-   (psql \\copy, no Kafka, no dedup, no rollups);
+   (psql \\copy, no Kafka, no dedup, no rollups); beside it two ceilings of parts of the
+   path: the prescribed write (staging COPY + INSERT … ON CONFLICT) in SQL alone, and a
+   bare aiokafka consumer reading the same records;
 2. ours: the rows pre-loaded into Kafka, then `kotacerdas aggregate` consumes them:
    COPY → staging → INSERT … ON CONFLICT, dirty windows, watermarks, health rows, the
    rollup job (1 min/1 h/1 day) and the indicator job all running; the rate is rows
@@ -32,7 +34,7 @@ from harness import machine, percentile, poll_until, private_stack, write_result
 
 from aggregator.migrate import apply
 from aggregator.rows import RAW_TABLES
-from kotacerdas.benchmark.floors import copy_floor
+from kotacerdas.benchmark.floors import copy_floor, kafka_floor, staged_floor
 from kotacerdas.benchmark.kafka_io import produce_readings
 from kotacerdas.benchmark.workload import readings as workload_readings
 from kotacerdas.contract import Reading
@@ -172,6 +174,10 @@ def main() -> None:
         data = readings(args.rows, datetime.now(UTC) - timedelta(days=2))
         print("floor: COPY from files ...", file=sys.stderr)
         base = floor(env, data, Path(tmp))
+        print("the prescribed write path in SQL alone (staging + ON CONFLICT) ...", file=sys.stderr)
+        staged = staged_floor(env, data)
+        print("a bare aiokafka consumer reading the same records ...", file=sys.stderr)
+        bare_kafka = kafka_floor(env, data)
         print("ours: Kafka → aggregator with rollups ...", file=sys.stderr)
         mine = ours(env, data, log_dir)
         print("ours without the indicator job ...", file=sys.stderr)
@@ -183,6 +189,8 @@ def main() -> None:
     result = {
         "machine": info,
         "floor": base,
+        "staged_sql": staged,
+        "kafka_consumer": bare_kafka,
         "ours": mine,
         "ours_without_indicators": bare,
         "lag": late,
@@ -191,6 +199,16 @@ def main() -> None:
     table = [
         ["run", "rows/s", "ratio to floor"],
         ["floor: COPY from CSV into the partitioned raw tables", f"{base['rate']:.0f}", "1.00"],
+        [
+            "ceiling: staging COPY + INSERT … ON CONFLICT, SQL alone (the prescribed path)",
+            f"{staged['rate']:.0f}",
+            f"{staged['rate'] / base['rate']:.2f}",
+        ],
+        [
+            "ceiling: a bare aiokafka consumer (json.loads only), alone on the machine",
+            f"{bare_kafka['consumer_rate']:.0f}",
+            f"{bare_kafka['consumer_rate'] / base['rate']:.2f}",
+        ],
         [
             "kotacerdas aggregate: Kafka → raw tables (rollups running)",
             f"{mine['rate']:.0f}",

@@ -24,9 +24,17 @@ __all__ = [
     "overflowing",
     "service_requests",
     "time_to_full",
+    "validated",
 ]
 
 SERVICE_WINDOW = timedelta(hours=policy.SERVICE_WINDOW_HOURS)
+
+
+def validated(samples: Sequence[tuple[datetime, float]]) -> Sequence[tuple[datetime, float]]:
+    """A bin's ``(timestamp, fill %)`` samples checked and sorted once: the functions
+    here and :func:`cityscore.live.waste_indicators` take the result without checking it
+    again (for callers that ask several of them about the same series)."""
+    return _series.checked(samples)
 
 
 def _resets(series: Sequence[tuple[datetime, float]]) -> list[int]:

@@ -22,8 +22,8 @@ from aggregator.alerts.lifecycle import Action, Episode, Existing, Point, episod
 from aggregator.alerts.rules import Rule, RuleSet
 from aggregator.indicators.model import WINDOW
 
-# Episodes are recomputed over this much history: late data older than this no longer
-# moves an alert (ingest accepts readings up to 7 days old; alerts look 6 hours back).
+# Episodes are recomputed over this much history, and this much before the oldest
+# window late data changed (ingest accepts readings up to 7 days old).
 HORIZON = timedelta(hours=6)
 
 _SCOPE = {
@@ -61,12 +61,20 @@ class AlertEvent:
 
 
 async def evaluate(
-    conn: AsyncConnection, city: str, rules: RuleSet, as_of: datetime
+    conn: AsyncConnection,
+    city: str,
+    rules: RuleSet,
+    as_of: datetime,
+    revised_from: datetime | None = None,
 ) -> list[AlertEvent]:
     """Alert changes from the windows before ``as_of`` (the job's progress, which is
-    behind the newest data while it catches up on a backlog)."""
+    behind the newest data while it catches up on a backlog). ``revised_from``: the
+    oldest window late data just changed; the series then reaches back past it too,
+    so an alert those windows no longer support is withdrawn however old it is."""
     events: list[AlertEvent] = []
     start = as_of - HORIZON
+    if revised_from is not None:
+        start = min(start, revised_from - HORIZON)
     for rule in rules.rules:
         series = await _series(conn, city, rule, start, as_of)
         stored = await _stored(conn, city, rule, start)

@@ -238,7 +238,11 @@ class IndicatorJob:
             # Caught up: alerts see the provisional window too (fast alerting). Behind
             # on a backlog: only the final windows, in order, as if it were live.
             events = await engine.evaluate(
-                conn, city, self._rules, newest if progress >= final_end else progress
+                conn,
+                city,
+                self._rules,
+                newest if progress >= final_end else progress,
+                min(late, default=None),
             )
         if finals:
             self._final_until[city] = progress

@@ -158,8 +158,9 @@ def waste_rows(
     earlier = [t for ts, t in temps if ts < as_of - _HOUR]
     baseline = statistics.median(earlier) if earlier else None
     try:
-        indicators = live.waste_indicators(samples, latest_temp, baseline, fit=vectorised.theil_sen)
-        requests = waste.service_requests(samples) if samples else []
+        series = waste.validated(samples)
+        indicators = live.waste_indicators(series, latest_temp, baseline, fit=vectorised.theil_sen)
+        requests = waste.service_requests(series) if series else []
     except CityscoreError:
         return [], []
     rows = [_row(meta, r.code, r.value, category=r.category) for r in indicators]

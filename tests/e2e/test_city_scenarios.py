@@ -93,6 +93,7 @@ def run(stack, tmp_path_factory):
             if e["name"] != "missed_collection"
         )
         _wait_for_final_windows(services[1], last_end + 4 * H, timeout_s=300)
+        _wait_for_late_work(stack.conninfo(), timeout_s=120)
         yield {"events": events, "conninfo": stack.conninfo(), "start": start}
     finally:
         for service in services:
@@ -109,6 +110,25 @@ def _wait_for_final_windows(aggregator, until: datetime, timeout_s: float) -> No
         time.sleep(2)
     reached = datetime.fromtimestamp(progress, UTC) if progress else None
     raise TimeoutError(f"final indicator windows of {CITY} reached {reached}, not {until}")
+
+
+def _wait_for_late_work(conninfo: str, timeout_s: float) -> None:
+    """Readings that trailed the watermark are recomputed after the windows went final
+    (late-data redo): the stored story is the final one only once that work is done."""
+    deadline = time.monotonic() + timeout_s
+    idle = 0
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        while time.monotonic() < deadline and idle < 3:
+            pending = conn.execute(
+                "SELECT (SELECT count(*) FROM rollup_dirty d JOIN sensor s USING (sensor_id) "
+                "WHERE s.city = %(city)s) + "
+                "(SELECT count(*) FROM indicator_dirty WHERE city = %(city)s)",
+                {"city": CITY},
+            ).fetchone()[0]
+            idle = idle + 1 if pending == 0 else 0
+            time.sleep(1)
+    if idle < 3:
+        raise TimeoutError(f"late-data work of {CITY} still pending after {timeout_s} s")
 
 
 def _alerts(conninfo: str, rule: str, place_like: str) -> list[tuple[datetime, datetime | None]]:

@@ -189,6 +189,9 @@ def test_a_checked_series_is_not_checked_again() -> None:
     series = _series.checked(fill_series([10, 20, 30]))
     assert _series.checked(series) is series
     assert _series.checked(list(series)) is not series
+    assert waste.validated(series) is series
+    with pytest.raises(InvalidValue):
+        waste.validated(fill_series([10.0, float("nan")]))
 
 
 def _checks_non_negative(level: object) -> float:
