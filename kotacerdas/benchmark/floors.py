@@ -99,12 +99,13 @@ def _timed_psql(env: dict[str, str], scripts: list[list[str]]) -> float:
     """Seconds to run each list of psql commands in one transaction, one after another."""
     started = time.perf_counter()
     for commands in scripts:
-        subprocess.run(
+        done = subprocess.run(
             ["psql", "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", conninfo(env, "writer")]
             + [arg for command in commands for arg in ("-c", command)],
-            check=True,
             env=child_env(env),
         )
+        if done.returncode:  # psql said why on stderr; the argv holds the password
+            raise RuntimeError(f"psql failed on: {commands[0]}")
     return time.perf_counter() - started
 
 
@@ -134,7 +135,7 @@ def staged_floor(env: dict[str, str], rows: Sequence[Reading]) -> dict[str, floa
             names = ", ".join(columns)
             scripts.append(
                 [
-                    f"CREATE TEMP TABLE stage (LIKE {table}) ON COMMIT DROP",
+                    f"CREATE TEMP TABLE stage (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP",
                     f"\\copy stage ({names}) FROM '{path}' CSV",
                     f"INSERT INTO {table} ({names}) SELECT {names} FROM stage "
                     "ON CONFLICT DO NOTHING",
