@@ -36,7 +36,7 @@ def checked(samples: Sequence[Sample], name: str = "samples") -> Checked:
     if _plainly_valid(items):
         return Checked(sorted(items, key=itemgetter(0)))
     out: list[Sample] = []
-    for position, item in enumerate(samples):
+    for position, item in enumerate(items):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], datetime)):
             raise InvalidSeries(name, f"item {position} is not a (datetime, float) pair: {item!r}")
         out.append((item[0], _checks.non_negative(f"{name}[{position}].fill", item[1])))

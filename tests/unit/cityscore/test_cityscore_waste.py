@@ -9,7 +9,7 @@ from cityscore_support import PROPERTY, T0, fill_series
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cityscore import waste
+from cityscore import _checks, _series, waste
 from cityscore.errors import InvalidSeries, InvalidValue
 
 H = timedelta(hours=1)
@@ -159,15 +159,13 @@ _LEVELS = st.one_of(
 
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), _LEVELS), min_size=0, max_size=12))
 def test_series_check_fast_path_agrees_with_the_item_by_item_check(items) -> None:
-    from cityscore import _series
-
     samples = [
         ((T0 if aware else T0.replace(tzinfo=None)) + timedelta(minutes=m), level)
         for m, aware, level in items
     ]
 
     def one_by_one() -> list[tuple[datetime, float]]:
-        out = [(ts, _checks_non_negative(level)) for ts, level in samples]
+        out = [(ts, _checks.non_negative("fill", level)) for ts, level in samples]
         if len({ts.tzinfo is None for ts, _ in out}) > 1:
             raise InvalidSeries("samples", "mixes")
         return sorted(out, key=lambda s: s[0])
@@ -184,17 +182,11 @@ def test_series_check_fast_path_agrees_with_the_item_by_item_check(items) -> Non
 
 
 def test_a_checked_series_is_not_checked_again() -> None:
-    from cityscore import _series
-
     series = _series.checked(fill_series([10, 20, 30]))
     assert _series.checked(series) is series
     assert _series.checked(list(series)) is not series
     assert waste.validated(series) is series
     with pytest.raises(InvalidValue):
         waste.validated(fill_series([10.0, float("nan")]))
-
-
-def _checks_non_negative(level: object) -> float:
-    from cityscore import _checks
-
-    return _checks.non_negative("fill", level)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue):  # an iterator is read once, by either path
+        _series.checked(iter(fill_series([10.0, -1.0])))
