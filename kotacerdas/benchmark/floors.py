@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
@@ -80,9 +80,9 @@ def kafka_floor(env: dict[str, str], rows: Sequence[Reading], prefix: str = "kfl
     return {"records": len(rows), "producer_rate": produced, "consumer_rate": consumed}
 
 
-def _csv_files(rows: Sequence[Reading], folder: Path) -> dict[str, tuple[Path, list[str]]]:
+def _csv_files(rows: Sequence[Reading], folder: Path) -> dict[str, tuple[Path, Sequence[str]]]:
     """One CSV per raw table with its rows (as the aggregator would store them)."""
-    files = {}
+    files: dict[str, tuple[Path, Sequence[str]]] = {}
     for domain, table in RAW_TABLES.items():
         path = folder / f"{table}.csv"
         with path.open("w", newline="") as f:
@@ -109,41 +109,43 @@ def _timed_psql(env: dict[str, str], scripts: list[list[str]]) -> float:
     return time.perf_counter() - started
 
 
-def copy_floor(env: dict[str, str], rows: Sequence[Reading]) -> dict[str, float]:
-    """Plain COPY of ``rows`` into the raw tables (psql \\copy from CSV), then TRUNCATE."""
-    with tempfile.TemporaryDirectory(prefix="kota-copy-") as tmp:
+def _sql_floor(
+    env: dict[str, str],
+    rows: Sequence[Reading],
+    commands: Callable[[str, Path, str], list[str]],
+) -> dict[str, float]:
+    """Load ``rows`` from one CSV per raw table with ``commands(table, csv, columns)``
+    (one psql transaction per table), timed; then empty the raw tables."""
+    with tempfile.TemporaryDirectory(prefix="kota-floor-") as tmp:
         files = _csv_files(rows, Path(tmp))
         seconds = _timed_psql(
             env,
-            [
-                [f"\\copy {table} ({', '.join(columns)}) FROM '{path}' CSV"]
-                for table, (path, columns) in files.items()
-            ],
+            [commands(table, path, ", ".join(columns)) for table, (path, columns) in files.items()],
         )
     truncate_raw(env)
     return {"rows": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
+
+
+def copy_floor(env: dict[str, str], rows: Sequence[Reading]) -> dict[str, float]:
+    """Plain COPY of ``rows`` into the raw tables (psql \\copy from CSV), then TRUNCATE."""
+    return _sql_floor(
+        env, rows, lambda table, path, names: [f"\\copy {table} ({names}) FROM '{path}' CSV"]
+    )
 
 
 def staged_floor(env: dict[str, str], rows: Sequence[Reading]) -> dict[str, float]:
     """The write path issue 6 prescribes, in SQL alone (no Kafka, no Python): COPY into
     a staging table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the raw
     table, one transaction per table. The database's own ceiling for that path."""
-    with tempfile.TemporaryDirectory(prefix="kota-staged-") as tmp:
-        files = _csv_files(rows, Path(tmp))
-        scripts = []
-        for table, (path, columns) in files.items():
-            names = ", ".join(columns)
-            scripts.append(
-                [
-                    f"CREATE TEMP TABLE stage (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP",
-                    f"\\copy stage ({names}) FROM '{path}' CSV",
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM stage "
-                    "ON CONFLICT DO NOTHING",
-                ]
-            )
-        seconds = _timed_psql(env, scripts)
-    truncate_raw(env)
-    return {"rows": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
+    return _sql_floor(
+        env,
+        rows,
+        lambda table, path, names: [
+            f"CREATE TEMP TABLE stage (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP",
+            f"\\copy stage ({names}) FROM '{path}' CSV",
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM stage ON CONFLICT DO NOTHING",
+        ],
+    )
 
 
 def truncate_raw(env: dict[str, str], rollups: bool = False) -> None:
