@@ -47,6 +47,14 @@ def quantile(buckets: list[tuple[float, float]], q: float) -> float | None:
     return lower
 
 
+def _buckets(values: dict[str, float], histogram: str) -> list[tuple[float, float]]:
+    """A histogram's (upper bound, cumulative count) from scraped metrics, +Inf last."""
+    prefix = f"{histogram}_bucket"
+    return sorted(
+        (float(k.split("le=")[1].rstrip("}")), v) for k, v in values.items() if k.startswith(prefix)
+    )
+
+
 LATENESS = {k: v for k, v in os.environ.items() if k == "KOTA_AGG_ALLOWED_LATENESS_S"}
 
 
@@ -74,24 +82,21 @@ def main() -> None:
         time.sleep(15)  # the last windows close
         values = aggregator.metrics()
         pipeline.stop()
-    name = "kota_agg_indicator_freshness_seconds_bucket"
-    buckets = sorted(
-        (
-            (float(k.split("le=")[1].rstrip("}")), v)
-            for k, v in values.items()
-            if k.startswith(name)
-        ),
-    )
+    fresh = _buckets(values, "kota_agg_indicator_freshness_seconds")
+    cycles = _buckets(values, "kota_agg_indicator_cycle_seconds")
     windows = values.get("kota_agg_indicator_windows_total{kind=final}", 0.0)
     result = {
         "machine": info,
         "rate": args.rate,
         "seconds": args.seconds,
         "final_windows": windows,
-        "measured": buckets[-1][1] if buckets else 0,
-        "p50_s": quantile(buckets, 0.5),
-        "p95_s": quantile(buckets, 0.95),
-        "p99_s": quantile(buckets, 0.99),
+        "measured": fresh[-1][1] if fresh else 0,
+        "p50_s": quantile(fresh, 0.5),
+        "p95_s": quantile(fresh, 0.95),
+        "p99_s": quantile(fresh, 0.99),
+        "cycles": cycles[-1][1] if cycles else 0,
+        "cycle_p50_s": quantile(cycles, 0.5),
+        "cycle_p95_s": quantile(cycles, 0.95),
         "errors": values.get("kota_agg_indicator_errors_total"),
     }
     table = [
@@ -101,6 +106,9 @@ def main() -> None:
         ["freshness p50 (s)", f"{result['p50_s']:.2f}"],
         ["freshness p95 (s)", f"{result['p95_s']:.2f}"],
         ["freshness p99 (s)", f"{result['p99_s']:.2f}"],
+        ["indicator cycles (all cities)", f"{result['cycles']:.0f}"],
+        ["cycle time p50 (s)", f"{result['cycle_p50_s']:.2f}"],
+        ["cycle time p95 (s)", f"{result['cycle_p95_s']:.2f}"],
     ]
     notes = [
         f"Four pilot cities (463 sensors) at {args.rate:.0f} msgs/s for {args.seconds} s; "

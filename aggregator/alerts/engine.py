@@ -18,19 +18,14 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from aggregator.alerts.lifecycle import Action, Episode, Existing, Point, episodes, reconcile
+from aggregator.alerts.lifecycle import Action, Episode, Existing, episodes, reconcile
 from aggregator.alerts.rules import Rule, RuleSet
+from aggregator.alerts.series import SeriesCache, read_series
 from aggregator.indicators.model import WINDOW
 
 # Episodes are recomputed over this much history, and this much before the oldest
 # window late data changed (ingest accepts readings up to 7 days old).
 HORIZON = timedelta(hours=6)
-
-_SCOPE = {
-    "sensor": "sensor_id <> ''",
-    "district": "sensor_id = '' AND district <> ''",
-    "city": "sensor_id = '' AND district = ''",
-}
 
 
 @dataclass(frozen=True)
@@ -66,17 +61,22 @@ async def evaluate(
     rules: RuleSet,
     as_of: datetime,
     revised_from: datetime | None = None,
+    cache: SeriesCache | None = None,
 ) -> list[AlertEvent]:
     """Alert changes from the windows before ``as_of`` (the job's progress, which is
     behind the newest data while it catches up on a backlog). ``revised_from``: the
     oldest window late data just changed; the series then reaches back past it too,
-    so an alert those windows no longer support is withdrawn however old it is."""
+    so an alert those windows no longer support is withdrawn however old it is.
+    ``cache``: the series kept by the caller, which notes every window it writes."""
     events: list[AlertEvent] = []
     start = as_of - HORIZON
     if revised_from is not None:
         start = min(start, revised_from - HORIZON)
     for rule in rules.rules:
-        series = await _series(conn, city, rule, start, as_of)
+        if cache is not None:
+            series = await cache.series(conn, city, rule, start, as_of)
+        else:
+            series = await read_series(conn, city, rule, start, as_of)
         stored = await _stored(conn, city, rule, start)
         for place in set(series) | set(stored):
             known = stored.get(place, [])
@@ -86,21 +86,6 @@ async def evaluate(
             for action in reconcile(found, known, start):
                 events.append(await _apply(conn, city, place, rule, action, known))
     return events
-
-
-async def _series(
-    conn: AsyncConnection, city: str, rule: Rule, start: datetime, end: datetime
-) -> dict[str, list[Point]]:
-    cur = await conn.execute(
-        f"SELECT district, sensor_id, ts, value FROM indicator "
-        f"WHERE city = %s AND code = %s AND window_s = %s AND ts >= %s AND ts < %s "
-        f"AND {_SCOPE[rule.scope]} AND value IS NOT NULL ORDER BY ts",
-        (city, rule.indicator, int(WINDOW.total_seconds()), start, end),
-    )
-    out: dict[tuple[str, str], list[Point]] = defaultdict(list)
-    for district, sensor, ts, value in await cur.fetchall():
-        out[district, sensor].append(Point(ts, value))
-    return {_place(city, *key): points for key, points in out.items()}
 
 
 async def _stored(
@@ -117,10 +102,6 @@ async def _stored(
     for place, *fields in await cur.fetchall():
         out[place].append(Existing(*fields))
     return out
-
-
-def _place(city: str, district: str, sensor: str) -> str:
-    return "/".join(p for p in (city, district, sensor) if p)
 
 
 async def _apply(

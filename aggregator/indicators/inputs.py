@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from aggregator.indicators.model import (
     Rollup,
     SensorMeta,
 )
+from aggregator.indicators.sensors import waste_series
 
 # (table, lookback, columns) per domain; the columns are what sensors.py reads.
 _AIR_COLUMNS = ("pm25", "pm10", "so2", "co", "o3", "no2", "hc", "noise")
@@ -87,11 +89,19 @@ async def _air_hours(
 
 
 async def load_windows(
-    conn: AsyncConnection, city: str, tz: str, sensors: list[SensorMeta], ends: list[datetime]
+    conn: AsyncConnection,
+    city: str,
+    tz: str,
+    sensors: list[SensorMeta],
+    ends: list[datetime],
+    cache: MinuteCache | None = None,
+    changed_from: datetime | None = None,
 ) -> list[CityInputs]:
     """The inputs of several windows of a city (``ends``: their ends, ``as_of``). The
     1-minute rollups are read once for the span of all of them and sliced per window:
-    a run of consecutive windows costs about one window's reading, not one each."""
+    a run of consecutive windows costs about one window's reading, not one each.
+    With a ``cache``, only the minutes from ``changed_from`` on (those that may have
+    changed since the last read) and the new ones are read again."""
     windows = [CityInputs(city, tz, as_of, sensors) for as_of in ends]
     for domain, (table, lookback, columns) in _SOURCES.items():
         ids = [s.sensor_id for s in sensors if s.domain == domain]
@@ -104,12 +114,19 @@ async def load_windows(
                     inputs.rollups.setdefault(row[0], []).append(
                         Rollup(row[1], dict(zip(columns, row[2:], strict=True)))
                     )
-            minutes = await _minutes(conn, "air_rollup_1m", ids, ends, _SEEN_LOOKBACK, [])
-            _slice(windows, minutes, None)
+            table, back, columns, lookback_ = "air_rollup_1m", _SEEN_LOOKBACK, [], None
         else:
-            back = max(lookback, _SEEN_LOOKBACK)
-            minutes = await _minutes(conn, table, ids, ends, back, columns)
-            _slice(windows, minutes, lookback)
+            back, lookback_ = max(lookback, _SEEN_LOOKBACK), lookback
+        span = _Span(city, table, ids, columns, min(ends) - back, max(ends))
+        if cache is None:
+            minutes = await _minutes(conn, span, span.since)
+        else:
+            minutes = await cache.read(conn, span, changed_from)
+        if domain == "waste":
+            _slice(windows, minutes, None)
+            _slice_bins(windows, minutes, lookback)
+        else:
+            _slice(windows, minutes, lookback_)
     return windows
 
 
@@ -117,26 +134,95 @@ async def load_windows(
 _Minutes = dict[str, tuple[list[datetime], list[Rollup]]]
 
 
-async def _minutes(
-    conn: AsyncConnection,
-    table: str,
-    ids: list[str],
-    ends: list[datetime],
-    back: timedelta,
-    columns: list[str],
-) -> _Minutes:
-    select = ", ".join(["sensor_id", "ts", *columns])
+@dataclass(frozen=True)
+class _Span:
+    """The 1-minute rollups of some sensors of a city in [since, until)."""
+
+    city: str
+    table: str
+    ids: list[str]
+    columns: list[str]
+    since: datetime
+    until: datetime
+
+    @property
+    def source(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+        return self.city, self.table, tuple(self.ids), tuple(self.columns)
+
+
+async def _minutes(conn: AsyncConnection, span: _Span, since: datetime) -> _Minutes:
+    """The span's rollups from ``since`` (≥ span.since) on."""
+    select = ", ".join(["sensor_id", "ts", *span.columns])
     cur = await conn.execute(
-        f"SELECT {select} FROM {table} WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s "
+        f"SELECT {select} FROM {span.table} WHERE sensor_id = ANY(%s) AND ts >= %s AND ts < %s "
         "ORDER BY sensor_id, ts",
-        (ids, min(ends) - back, max(ends)),
+        (span.ids, since, span.until),
     )
     out: _Minutes = {}
+    columns = span.columns
     for row in await cur.fetchall():
         times, rollups = out.setdefault(row[0], ([], []))
         times.append(row[1])
         rollups.append(Rollup(row[1], dict(zip(columns, row[2:], strict=True))))
     return out
+
+
+def merge_minutes(kept: _Minutes, since: datetime, fresh_from: datetime, fresh: _Minutes) -> None:
+    """``kept`` (in place) becomes the rollups from ``since`` on: its own before
+    ``fresh_from``, then ``fresh`` (a new read of everything from ``fresh_from`` on)."""
+    for sid in list(kept):
+        times, rollups = kept[sid]
+        end = bisect_left(times, fresh_from)
+        first = bisect_left(times, since, 0, end)
+        del times[end:], rollups[end:], times[:first], rollups[:first]
+        if not times:
+            del kept[sid]
+    for sid, (times, rollups) in fresh.items():
+        have = kept.setdefault(sid, ([], []))
+        have[0].extend(times)
+        have[1].extend(rollups)
+
+
+class MinuteCache:
+    """The 1-minute rollups of each city's newest windows, kept between the indicator
+    job's cycles. Consecutive cycles read mostly the same day of minutes (the waste
+    look-back): reading and decoding it again each cycle was most of a cycle's reading.
+
+    A cycle says which minutes may have changed since the last (``changed_from``: the
+    oldest window that was not yet final, or that late data changed); those and the new
+    ones are read again, the rest is kept. Spans that end before the cached one (a run
+    of old windows redone for late data) are read directly and not kept.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str], tuple[_Span, _Minutes]] = {}
+
+    def clear(self, city: str | None = None) -> None:
+        """Forget a city's minutes (all cities: ``None``); the next read is a full one."""
+        for key in [k for k in self._kept if city is None or k[0] == city]:
+            del self._kept[key]
+
+    async def read(
+        self, conn: AsyncConnection, span: _Span, changed_from: datetime | None
+    ) -> _Minutes:
+        key = (span.city, span.table)
+        found = self._kept.get(key)
+        if found is not None and span.until < found[0].until:
+            return await _minutes(conn, span, span.since)  # an older run: not the live one
+        if (
+            found is None
+            or changed_from is None
+            or found[0].source != span.source
+            or span.since < found[0].since
+        ):
+            minutes = await _minutes(conn, span, span.since)
+            self._kept[key] = (span, minutes)
+            return minutes
+        kept_span, minutes = found
+        fresh_from = max(span.since, min(changed_from, kept_span.until))
+        merge_minutes(minutes, span.since, fresh_from, await _minutes(conn, span, fresh_from))
+        self._kept[key] = (span, minutes)
+        return minutes
 
 
 def _slice(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta | None) -> None:
@@ -156,3 +242,18 @@ def _slice(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta | N
                 oldest = times[seen_from]
                 if inputs.observed_since is None or oldest < inputs.observed_since:
                     inputs.observed_since = oldest
+
+
+def _slice_bins(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta) -> None:
+    """Each window's share of each bin's fill and temperature series, extracted from
+    the rollups once for all the windows (per window, that pass was a tenth of a cycle)."""
+    until = max(inputs.as_of for inputs in windows)
+    for sid, (_, rollups) in minutes.items():
+        fills, temps = waste_series(rollups, until)
+        fill_times, temp_times = [ts for ts, _ in fills], [ts for ts, _ in temps]
+        for inputs in windows:
+            since, as_of = inputs.as_of - lookback, inputs.as_of
+            inputs.bins[sid] = (
+                fills[bisect_left(fill_times, since) : bisect_left(fill_times, as_of)],
+                temps[bisect_left(temp_times, since) : bisect_left(temp_times, as_of)],
+            )

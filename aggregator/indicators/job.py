@@ -28,8 +28,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from aggregator.alerts import engine
 from aggregator.alerts.publisher import AlertPublisher
 from aggregator.alerts.rules import RuleSet
+from aggregator.alerts.series import SeriesCache
 from aggregator.indicators.compute import compute_city
-from aggregator.indicators.inputs import load_sensors, load_windows, newest_per_city
+from aggregator.indicators.inputs import MinuteCache, load_sensors, load_windows, newest_per_city
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
 from aggregator.indicators.writer import replace_latest, replace_windows
 from aggregator.store import Store, StoreUnavailable
@@ -43,6 +44,7 @@ MAX_WINDOWS_PER_CITY = 24
 # How far back a restart or late data may reach for recomputation.
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 RUN_GAP = timedelta(hours=1)
+MIN_CYCLE_S = 0.5
 _BUCKET = timedelta(minutes=1)
 _SENSOR_REFRESH_S = 300.0
 # Advisory lock of the indicator leader: one leader per consumer group (one deployment);
@@ -91,6 +93,9 @@ class IndicatorJob:
         self._zones: dict[str, str] = {}
         self._loaded_at = 0.0
         self._final_until: dict[str, datetime] = {}  # window starts before this are final
+        # What the last cycles read or wrote, so the next reads only what changed.
+        self._minutes = MinuteCache()
+        self._series = SeriesCache()
         self.wake = asyncio.Event()
         self.windows = Counter(
             "kota_agg_indicator_windows", "Indicator windows computed", ["kind"], registry=registry
@@ -104,6 +109,12 @@ class IndicatorJob:
         self.errors = Counter(
             "kota_agg_indicator_errors",
             "City computations that failed (logged)",
+            registry=registry,
+        )
+        self.cycle_seconds = Histogram(
+            "kota_agg_indicator_cycle_seconds",
+            "Time of one indicator cycle over all cities",
+            buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 20),
             registry=registry,
         )
         self.freshness = Histogram(
@@ -124,14 +135,18 @@ class IndicatorJob:
             self.wake.clear()
             if stop.is_set():
                 return
+            started = time.monotonic()
             try:
                 if await self._is_leader():
                     await self.run_once()
+                    self.cycle_seconds.observe(time.monotonic() - started)
             except StoreUnavailable:
                 continue
             except psycopg.Error as exc:
                 log.error(f"indicator cycle failed, retrying next cycle: {exc}")
-            await asyncio.sleep(0.5)  # at most two cycles a second, however busy
+            # At most two cycles a second however busy, but no pause after a long cycle:
+            # windows that closed meanwhile are already waiting.
+            await asyncio.sleep(max(0.0, MIN_CYCLE_S - (time.monotonic() - started)))
 
     async def _is_leader(self) -> bool:
         """One aggregator of the group computes indicators: the holder of an advisory
@@ -165,7 +180,12 @@ class IndicatorJob:
                 extra={"event": "leader"},
             )
             self._leading = leading
+            self._forget()  # another leader's cycles went by unseen
         return leading
+
+    def _forget(self, city: str | None = None) -> None:
+        self._minutes.clear(city)
+        self._series.clear(city)
 
     async def close(self) -> None:
         if self._leader is not None:
@@ -192,8 +212,10 @@ class IndicatorJob:
             try:
                 done += await self._city(city, sensors, as_of)
             except (StoreUnavailable, psycopg.Error):
+                self._forget()  # what changed since the last read is not known
                 raise
             except Exception:
+                self._forget(city)
                 self.errors.inc()
                 log.exception(f"indicators of {city} failed; the other cities go on")
         return done
@@ -213,7 +235,7 @@ class IndicatorJob:
         # Newly final windows first (what the operations centre is waiting for); late-data
         # redo gets what is left of the cycle's budget, so a flood of late readings (after
         # an outage, a gateway's backlog) cannot hold back the live windows.
-        late = await self._late_windows(city, MAX_WINDOWS_PER_CITY - len(finals))
+        late, changed_from = await self._late_windows(city, MAX_WINDOWS_PER_CITY - len(finals))
         starts = sorted(set(finals) | set(late))
         events = []
         # The windows' ends, the provisional window (up to ``newest``) last: it is read
@@ -223,7 +245,9 @@ class IndicatorJob:
         async with self._store.connection() as conn, conn.transaction():
             computed = []
             for number, run in enumerate(runs, 1):
-                loaded = await load_windows(conn, city, self._zones[city], sensors, run)
+                loaded = await load_windows(
+                    conn, city, self._zones[city], sensors, run, self._minutes, changed_from
+                )
                 if number == len(runs):
                     *loaded, provisional = loaded
                 computed += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
@@ -231,7 +255,9 @@ class IndicatorJob:
             current = window_start(newest - timedelta(microseconds=1))
             provisional.complete_until = watermark
             rows = compute_city(provisional)
-            await replace_windows(conn, city, [*computed, (current, rows)])
+            written = [*computed, (current, rows)]
+            await replace_windows(conn, city, written)
+            self._series.note_written(city, written)
             await replace_latest(conn, city, current, rows)
             self.windows.labels("provisional").inc()
             progress = finals[-1] + WINDOW if finals else self._final_until[city]
@@ -243,6 +269,7 @@ class IndicatorJob:
                 self._rules,
                 newest if progress >= final_end else progress,
                 min(late, default=None),
+                self._series,
             )
         if finals:
             self._final_until[city] = progress
@@ -251,11 +278,11 @@ class IndicatorJob:
         await self._publisher.publish(events)
         return len(starts) + 1
 
-    async def _late_windows(self, city: str, budget: int) -> list[datetime]:
+    async def _late_windows(self, city: str, budget: int) -> tuple[list[datetime], datetime]:
         """Final windows whose rollups changed since they were computed (late data),
-        oldest first and at most ``budget``; the rest wait for later cycles."""
-        if budget <= 0:
-            return []
+        oldest first and at most ``budget``; the rest wait for later cycles. Also the
+        start of the oldest window whose minutes may have changed since the last cycle
+        read them: the oldest late window, or else the first window not yet final."""
         final = self._final_until[city]
         async with self._store.connection() as conn, conn.transaction():
             cur = await conn.execute(
@@ -268,14 +295,14 @@ class IndicatorJob:
                 await conn.execute(
                     "INSERT INTO indicator_dirty (city, window_start) "
                     "SELECT %s, unnest(%s::timestamptz[]) ON CONFLICT DO NOTHING",
-                    (city, late[budget:]),
+                    (city, late[max(budget, 0) :]),
                 )
             # windows not yet final become final in due course: nothing to redo
             await conn.execute(
                 "DELETE FROM indicator_dirty WHERE city = %s AND window_start >= %s",
                 (city, final),
             )
-        return late[:budget]
+        return late[: max(budget, 0)], min([final, *late])
 
     async def _measure_freshness(self, sensors: list[SensorMeta], windows: list[datetime]) -> None:
         """Seconds from the first reading that moved the watermark past a window's end
