@@ -6,7 +6,13 @@ from datetime import datetime, timedelta
 
 from aggregator.indicators.model import CityInputs, IndicatorRow, SensorMeta
 from aggregator.indicators.places import all_place_rows
-from aggregator.indicators.sensors import air_rows, silent, traffic_rows, waste_rows
+from aggregator.indicators.sensors import (
+    air_rows,
+    silent,
+    traffic_rows,
+    waste_rows,
+    waste_series,
+)
 from cityscore import waste
 
 # A 1-minute rollup bucket proves a reading somewhere inside it: count it as seen at the
@@ -58,6 +64,7 @@ def compute_city(inputs: CityInputs) -> list[IndicatorRow]:
         elif meta.domain == "traffic":
             rows += traffic_rows(meta, series, as_of)
         else:
-            bin_rows, requests[meta.sensor_id] = waste_rows(meta, series, as_of)
+            bin_series = inputs.bins.get(meta.sensor_id) or waste_series(series, as_of)
+            bin_rows, requests[meta.sensor_id] = waste_rows(meta, bin_series, as_of)
             rows += bin_rows
     return rows + all_place_rows(inputs.city, inputs.sensors, rows, silent_ids, requests, as_of)

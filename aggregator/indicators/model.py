@@ -36,6 +36,10 @@ class SensorMeta:
     length_km: float | None = None
 
 
+# A bin's (timestamp, fill %) samples and (timestamp, °C) maximum temperatures, by time.
+WasteSeries = tuple[list[tuple[datetime, float]], list[tuple[datetime, float]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rollup:
     """One rollup row: bucket start and the columns the indicators read."""
@@ -53,6 +57,10 @@ class CityInputs:
     as_of: datetime
     sensors: list[SensorMeta]
     rollups: dict[str, list[Rollup]] = field(default_factory=dict)  # sensor → rows, by ts
+    # Bins: fill samples and temperatures, by ts (what the waste indicators read). The
+    # loader slices them from series extracted once per read; without them the bin's
+    # rollups are read instead.
+    bins: dict[str, WasteSeries] = field(default_factory=dict)
     last_seen: dict[str, datetime] = field(default_factory=dict)  # newest 1-min bucket
     # The oldest 1-min bucket of any sensor in the look-back: before the city has been
     # observed for three intervals, a sensor never heard from is not yet "silent".

@@ -17,6 +17,7 @@ Averaging choices (documented here because the standards leave them to us):
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from aggregator.indicators.model import (
     IndicatorRow,
     Rollup,
     SensorMeta,
+    WasteSeries,
 )
 from cityscore import live, noise, safety, traffic, vectorised, waste, who
 from cityscore.errors import CityscoreError
@@ -142,25 +144,27 @@ def traffic_rows(meta: SensorMeta, minutes: list[Rollup], as_of: datetime) -> li
     return rows
 
 
+def waste_series(minutes: list[Rollup], until: datetime) -> WasteSeries:
+    """A bin's fill samples and temperatures from its 1-minute rollups before ``until``."""
+    end = bisect_left(minutes, until, key=lambda r: r.ts)
+    fills = [(r.ts, v) for r in minutes[:end] if (v := r.values.get("fill_level_avg")) is not None]
+    temps = [(r.ts, v) for r in minutes[:end] if (v := r.values.get("temperature_max")) is not None]
+    return fills, temps
+
+
 def waste_rows(
-    meta: SensorMeta, minutes: list[Rollup], as_of: datetime
+    meta: SensorMeta, series: WasteSeries, as_of: datetime
 ) -> tuple[list[IndicatorRow], list[waste.ServiceRequest]]:
-    samples: list[tuple[datetime, float]] = []
-    temps: list[tuple[datetime, float]] = []
-    for r in minutes:  # one pass: a day of minutes per bin, every window
-        if r.ts >= as_of:
-            continue
-        if (fill := r.values.get("fill_level_avg")) is not None:
-            samples.append((r.ts, fill))
-        if (temp := r.values.get("temperature_max")) is not None:
-            temps.append((r.ts, temp))
+    """``series``: the bin's day before ``as_of`` (waste_series)."""
+    samples, temps = series
     latest_temp = temps[-1][1] if temps else None
-    earlier = [t for ts, t in temps if ts < as_of - _HOUR]
-    baseline = statistics.median(earlier) if earlier else None
+    # the baseline is the day's temperatures before the last hour (by time: a bisection)
+    earlier = temps[: bisect_left(temps, (as_of - _HOUR,))]
+    baseline = statistics.median([t for _, t in earlier]) if earlier else None
     try:
-        series = waste.validated(samples)
-        indicators = live.waste_indicators(series, latest_temp, baseline, fit=vectorised.theil_sen)
-        requests = waste.service_requests(series) if series else []
+        checked = waste.validated(samples)
+        indicators = live.waste_indicators(checked, latest_temp, baseline, fit=vectorised.theil_sen)
+        requests = waste.service_requests(checked) if checked else []
     except CityscoreError:
         return [], []
     rows = [_row(meta, r.code, r.value, category=r.category) for r in indicators]
