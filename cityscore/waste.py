@@ -6,9 +6,11 @@ readings' event times. Thresholds are ours (:mod:`cityscore.tables.policy`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from cityscore import _checks, _series
 from cityscore.errors import InvalidSeries
@@ -20,6 +22,7 @@ SlopeFit = Callable[[Sequence[float], Sequence[float]], "tuple[float, float] | N
 
 __all__ = [
     "ServiceRequest",
+    "between",
     "collection_efficiency",
     "overflowing",
     "service_requests",
@@ -35,6 +38,17 @@ def validated(samples: Sequence[tuple[datetime, float]]) -> Sequence[tuple[datet
     here and :func:`cityscore.live.waste_indicators` take the result without checking it
     again (for callers that ask several of them about the same series)."""
     return _series.checked(samples)
+
+
+def between(
+    series: Sequence[tuple[datetime, float]], since: datetime, until: datetime
+) -> Sequence[tuple[datetime, float]]:
+    """The samples of a series with ``since <= timestamp < until``, checked (a
+    :func:`validated` series is sliced without checking it again: callers that look at
+    many windows of one long series check it once)."""
+    series = _series.checked(series)
+    first = bisect_left(series, since, key=itemgetter(0))
+    return _series.Checked(series[first : bisect_left(series, until, first, key=itemgetter(0))])
 
 
 def _resets(series: Sequence[tuple[datetime, float]]) -> list[int]:

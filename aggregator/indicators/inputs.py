@@ -19,6 +19,8 @@ from aggregator.indicators.model import (
     SensorMeta,
 )
 from aggregator.indicators.sensors import waste_series
+from cityscore import waste
+from cityscore.errors import CityscoreError
 
 # (table, lookback, columns) per domain; the columns are what sensors.py reads.
 _AIR_COLUMNS = ("pm25", "pm10", "so2", "co", "o3", "no2", "hc", "noise")
@@ -245,15 +247,22 @@ def _slice(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta | N
 
 
 def _slice_bins(windows: list[CityInputs], minutes: _Minutes, lookback: timedelta) -> None:
-    """Each window's share of each bin's fill and temperature series, extracted from
-    the rollups once for all the windows (per window, that pass was a tenth of a cycle)."""
+    """Each window's share of each bin's fill and temperature series, extracted (and the
+    fill levels checked) once for all the windows: per window, that pass over a day of
+    minutes was a tenth of a cycle."""
     until = max(inputs.as_of for inputs in windows)
     for sid, (_, rollups) in minutes.items():
         fills, temps = waste_series(rollups, until)
+        try:
+            checked = waste.validated(fills)
+        except CityscoreError:
+            checked = None  # each window's own check names the bad sample
         fill_times, temp_times = [ts for ts, _ in fills], [ts for ts, _ in temps]
         for inputs in windows:
             since, as_of = inputs.as_of - lookback, inputs.as_of
             inputs.bins[sid] = (
-                fills[bisect_left(fill_times, since) : bisect_left(fill_times, as_of)],
+                waste.between(checked, since, as_of)
+                if checked is not None
+                else fills[bisect_left(fill_times, since) : bisect_left(fill_times, as_of)],
                 temps[bisect_left(temp_times, since) : bisect_left(temp_times, as_of)],
             )

@@ -193,21 +193,18 @@ class IndicatorJob:
 
     async def run_once(self) -> int:
         """One cycle over all cities; returns the windows computed."""
-        async with self._store.connection() as conn:
-            if time.monotonic() - self._loaded_at > _SENSOR_REFRESH_S or not self._sensors:
+        if time.monotonic() - self._loaded_at > _SENSOR_REFRESH_S or not self._sensors:
+            async with self._store.connection() as conn:
                 self._sensors, self._zones = await load_sensors(conn)
-                self._loaded_at = time.monotonic()
-            newest = await newest_per_city(conn)
-            await conn.commit()
+                await conn.commit()
+            self._loaded_at = time.monotonic()
         done = 0
-        # A city that went dark stops its own event time; the others' keeps going. Past
-        # KOTA_AGG_CITY_SILENCE_S behind them, its windows are closed on their clock, so
-        # its silent sensors (all of them) are seen and alerted.
-        floor = max(newest.values(), default=None)
         for city, sensors in self._sensors.items():
-            if city not in newest or floor is None:
+            # Each city's progress is read just before its turn: windows that closed
+            # while the cities before it were computed go in this cycle, not the next.
+            as_of = await self._as_of(city)
+            if as_of is None:
                 continue
-            as_of = max(newest[city], floor - self._city_silence) + _BUCKET
             log.debug(f"indicators of {city} as of {as_of}")
             try:
                 done += await self._city(city, sensors, as_of)
@@ -219,6 +216,19 @@ class IndicatorJob:
                 self.errors.inc()
                 log.exception(f"indicators of {city} failed; the other cities go on")
         return done
+
+    async def _as_of(self, city: str) -> datetime | None:
+        """The end of the city's newest data (None: no data yet). A city that went dark
+        stops its own event time; the others' keeps going. Past KOTA_AGG_CITY_SILENCE_S
+        behind them, its windows are closed on their clock, so its silent sensors (all
+        of them) are seen and alerted."""
+        async with self._store.connection() as conn:
+            newest = await newest_per_city(conn)
+            await conn.commit()
+        floor = max(newest.values(), default=None)
+        if city not in newest or floor is None:
+            return None
+        return max(newest[city], floor - self._city_silence) + _BUCKET
 
     async def _city(self, city: str, sensors: list[SensorMeta], newest: datetime) -> int:
         watermark = newest - self._lateness

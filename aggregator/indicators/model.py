@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -37,7 +38,7 @@ class SensorMeta:
 
 
 # A bin's (timestamp, fill %) samples and (timestamp, °C) maximum temperatures, by time.
-WasteSeries = tuple[list[tuple[datetime, float]], list[tuple[datetime, float]]]
+WasteSeries = tuple[Sequence[tuple[datetime, float]], Sequence[tuple[datetime, float]]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left
 from datetime import datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from aggregator.indicators.model import (
@@ -160,7 +161,7 @@ def waste_rows(
     latest_temp = temps[-1][1] if temps else None
     # the baseline is the day's temperatures before the last hour (by time: a bisection)
     earlier = temps[: bisect_left(temps, (as_of - _HOUR,))]
-    baseline = statistics.median([t for _, t in earlier]) if earlier else None
+    baseline = statistics.median(map(itemgetter(1), earlier)) if earlier else None
     try:
         checked = waste.validated(samples)
         indicators = live.waste_indicators(checked, latest_temp, baseline, fit=vectorised.theil_sen)

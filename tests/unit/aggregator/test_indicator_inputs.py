@@ -99,4 +99,5 @@ def test_bin_series_sliced_per_window_equal_those_read_from_each_windows_rollups
     _slice(by_rollups, minutes, lookback)
     for sliced, read in zip(by_bins, by_rollups, strict=True):
         want = waste_series(read.rollups["b1"], read.as_of)
-        assert sliced.bins["b1"] == want and want[0] and want[1]
+        fills, temps = sliced.bins["b1"]
+        assert (list(fills), list(temps)) == want and want[0] and want[1]

@@ -190,3 +190,20 @@ def test_a_checked_series_is_not_checked_again() -> None:
         waste.validated(fill_series([10.0, float("nan")]))
     with pytest.raises(InvalidValue):  # an iterator is read once, by either path
         _series.checked(iter(fill_series([10.0, -1.0])))
+
+
+@given(
+    levels=st.lists(st.floats(0, 100), max_size=30),
+    since=st.integers(-2, 32),
+    length=st.integers(0, 35),
+)
+def test_a_window_of_a_checked_series_is_its_samples_in_the_window_still_checked(
+    levels, since, length
+) -> None:
+    series = waste.validated(fill_series(levels))
+    start, end = T0 + timedelta(hours=since), T0 + timedelta(hours=since + length)
+    part = waste.between(series, start, end)
+    assert list(part) == [s for s in series if start <= s[0] < end]
+    assert waste.validated(part) is part
+    with pytest.raises(InvalidValue):  # an unchecked series is checked first
+        waste.between(fill_series([10.0, -1.0]), start, end)
