@@ -21,7 +21,7 @@ from psycopg import AsyncConnection
 from aggregator.alerts.lifecycle import Action, Episode, Existing, episodes, reconcile
 from aggregator.alerts.rules import Rule, RuleSet
 from aggregator.alerts.series import SeriesCache, read_series
-from aggregator.indicators.model import WINDOW
+from aggregator.indicators.model import WINDOW, place_key
 
 # Episodes are recomputed over this much history, and this much before the oldest
 # window late data changed (ingest accepts readings up to 7 days old).
@@ -47,7 +47,7 @@ class AlertEvent:
 
     @property
     def place_key(self) -> str:
-        return "/".join(p for p in (self.city, self.district, self.sensor_id) if p)
+        return place_key(self.city, self.district, self.sensor_id)
 
     def as_json(self) -> dict[str, Any]:
         return {

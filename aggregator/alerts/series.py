@@ -19,17 +19,13 @@ from psycopg import AsyncConnection
 
 from aggregator.alerts.lifecycle import Point
 from aggregator.alerts.rules import Rule
-from aggregator.indicators.model import WINDOW, IndicatorRow
+from aggregator.indicators.model import WINDOW, IndicatorRow, place_key
 
 _SCOPE = {
     "sensor": "sensor_id <> ''",
     "district": "sensor_id = '' AND district <> ''",
     "city": "sensor_id = '' AND district = ''",
 }
-
-
-def place_key(city: str, district: str, sensor: str) -> str:
-    return "/".join(p for p in (city, district, sensor) if p)
 
 
 def _scope_of(row: IndicatorRow) -> str:
@@ -90,7 +86,7 @@ class SeriesCache:
             for row in rows:
                 kept_ = mine.get((row.code, _scope_of(row)))
                 if kept_ is not None and row.value is not None and start >= kept_.since:
-                    place = place_key(row.city, row.district, row.sensor_id)
+                    place = row.place
                     by_ts = kept_.points.setdefault(place, {})
                     behind = bool(by_ts) and start < next(reversed(by_ts))
                     by_ts[start] = Point(start, row.value)

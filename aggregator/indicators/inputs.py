@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor
@@ -257,12 +259,19 @@ def _slice_bins(windows: list[CityInputs], minutes: _Minutes, lookback: timedelt
             checked = waste.validated(fills)
         except CityscoreError:
             checked = None  # each window's own check names the bad sample
-        fill_times, temp_times = [ts for ts, _ in fills], [ts for ts, _ in temps]
         for inputs in windows:
             since, as_of = inputs.as_of - lookback, inputs.as_of
             inputs.bins[sid] = (
                 waste.between(checked, since, as_of)
                 if checked is not None
-                else fills[bisect_left(fill_times, since) : bisect_left(fill_times, as_of)],
-                temps[bisect_left(temp_times, since) : bisect_left(temp_times, as_of)],
+                else _between(fills, since, as_of),
+                _between(temps, since, as_of),
             )
+
+
+def _between(
+    samples: Sequence[tuple[datetime, float]], since: datetime, until: datetime
+) -> Sequence[tuple[datetime, float]]:
+    """The time-sorted ``samples`` with since <= timestamp < until."""
+    first = bisect_left(samples, since, key=itemgetter(0))
+    return samples[first : bisect_left(samples, until, first, key=itemgetter(0))]

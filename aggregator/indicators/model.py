@@ -19,6 +19,11 @@ WASTE_LOOKBACK: Final = timedelta(hours=24)
 SILENT_INTERVALS: Final = 3
 
 
+def place_key(city: str, district: str | None, sensor_id: str | None) -> str:
+    """ "city", "city/district" or "city/district/sensor" (alerts and events name places so)."""
+    return "/".join(p for p in (city, district, sensor_id) if p)
+
+
 def window_start(ts: datetime) -> datetime:
     seconds = int(WINDOW.total_seconds())
     epoch = int(ts.timestamp())
@@ -85,4 +90,4 @@ class IndicatorRow:
 
     @property
     def place(self) -> str:
-        return "/".join(p for p in (self.city, self.district, self.sensor_id) if p)
+        return place_key(self.city, self.district, self.sensor_id)

@@ -147,9 +147,9 @@ def traffic_rows(meta: SensorMeta, minutes: list[Rollup], as_of: datetime) -> li
 
 def waste_series(minutes: list[Rollup], until: datetime) -> WasteSeries:
     """A bin's fill samples and temperatures from its 1-minute rollups before ``until``."""
-    end = bisect_left(minutes, until, key=lambda r: r.ts)
-    fills = [(r.ts, v) for r in minutes[:end] if (v := r.values.get("fill_level_avg")) is not None]
-    temps = [(r.ts, v) for r in minutes[:end] if (v := r.values.get("temperature_max")) is not None]
+    before = minutes[: bisect_left(minutes, until, key=lambda r: r.ts)]
+    fills = [(r.ts, v) for r in before if (v := r.values.get("fill_level_avg")) is not None]
+    temps = [(r.ts, v) for r in before if (v := r.values.get("temperature_max")) is not None]
     return fills, temps
 
 

@@ -101,3 +101,21 @@ def test_bin_series_sliced_per_window_equal_those_read_from_each_windows_rollups
         want = waste_series(read.rollups["b1"], read.as_of)
         fills, temps = sliced.bins["b1"]
         assert (list(fills), list(temps)) == want and want[0] and want[1]
+
+
+def test_a_bin_series_that_fails_its_check_is_still_sliced_per_window():
+    """Each window then checks its own slice (and names the bad sample)."""
+    times = [T - 30 * 60 * M + i * 5 * M for i in range(400)]
+    rollups = [
+        Rollup(t, {"fill_level_avg": -5.0 if i == 350 else 10.0, "temperature_max": 30.0})
+        for i, t in enumerate(times)
+    ]
+    ends = [T - 60 * M, T]
+    by_bins = [CityInputs("c", "UTC", end, []) for end in ends]
+    by_rollups = [CityInputs("c", "UTC", end, []) for end in ends]
+    _slice_bins(by_bins, {"b1": (times, rollups)}, timedelta(hours=24))
+    _slice(by_rollups, {"b1": (times, rollups)}, timedelta(hours=24))
+    for sliced, read in zip(by_bins, by_rollups, strict=True):
+        fills, temps = sliced.bins["b1"]
+        assert (list(fills), list(temps)) == waste_series(read.rollups["b1"], read.as_of)
+    assert any(level < 0 for _, level in by_bins[-1].bins["b1"][0])
