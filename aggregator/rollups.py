@@ -119,8 +119,8 @@ class RollupJob:
                 "INSERT INTO indicator_dirty (city, window_start) "
                 "SELECT DISTINCT s.city, to_timestamp(floor(extract(epoch FROM c.bucket) / %s) "
                 f"* %s) FROM {CLAIMED} c JOIN sensor s USING (sensor_id) ORDER BY 1, 2 "
-                "ON CONFLICT (city, window_start) "
-                "DO UPDATE SET window_start = EXCLUDED.window_start",
+                # changed again: the indicator job must re-read it before revising it
+                "ON CONFLICT (city, window_start) DO UPDATE SET noted = false",
                 (WINDOW_S, WINDOW_S),
             )
             await conn.execute(

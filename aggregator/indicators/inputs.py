@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
@@ -105,7 +105,9 @@ async def load_windows(
     1-minute rollups are read once for the span of all of them and sliced per window:
     a run of consecutive windows costs about one window's reading, not one each.
     With a ``cache``, only the minutes from ``changed_from`` on (those that may have
-    changed since the last read) and the new ones are read again."""
+    changed since the last read) and the new ones are read again; without
+    ``changed_from`` (older windows revised for late data) what the cache holds is used
+    as it is, or else read."""
     windows = [CityInputs(city, tz, as_of, sensors) for as_of in ends]
     for domain, (table, lookback, columns) in _SOURCES.items():
         ids = [s.sensor_id for s in sensors if s.domain == domain]
@@ -153,6 +155,11 @@ class _Span:
     def source(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
         return self.city, self.table, tuple(self.ids), tuple(self.columns)
 
+    def covers(self, other: _Span) -> bool:
+        return (
+            self.source == other.source and self.since <= other.since and other.until <= self.until
+        )
+
 
 async def _minutes(conn: AsyncConnection, span: _Span, since: datetime) -> _Minutes:
     """The span's rollups from ``since`` (≥ span.since) on."""
@@ -194,11 +201,14 @@ class MinuteCache:
 
     A cycle says which minutes may have changed since the last (``changed_from``: the
     oldest window that was not yet final, or that late data changed); those and the new
-    ones are read again, the rest is kept. Spans that end before the cached one (a run
-    of old windows redone for late data) are read directly and not kept.
+    ones are read again, the rest is kept. ``history`` more than the live windows need
+    is kept, so recent windows revised for late data are sliced from memory too (their
+    changes were noted, and so re-read, by the cycle that read last). Older spans are
+    read directly and not kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, history: timedelta = timedelta(hours=1)) -> None:
+        self.history = history
         self._kept: dict[tuple[str, str], tuple[_Span, _Minutes]] = {}
 
     def clear(self, city: str | None = None) -> None:
@@ -209,22 +219,21 @@ class MinuteCache:
     async def read(
         self, conn: AsyncConnection, span: _Span, changed_from: datetime | None
     ) -> _Minutes:
+        """The span's rollups; ``changed_from`` None: an older span (a revision), served
+        from memory if kept, else read and not kept."""
         key = (span.city, span.table)
         found = self._kept.get(key)
-        if found is not None and span.until < found[0].until:
-            return await _minutes(conn, span, span.since)  # an older run: not the live one
-        if (
-            found is None
-            or changed_from is None
-            or found[0].source != span.source
-            or span.since < found[0].since
-        ):
+        if changed_from is None:
+            if found is not None and found[0].covers(span):
+                return found[1]  # a superset: the callers slice by time
+            return await _minutes(conn, span, span.since)
+        span = replace(span, since=span.since - self.history)
+        if found is None or found[0].source != span.source or span.since < found[0].since:
             minutes = await _minutes(conn, span, span.since)
-            self._kept[key] = (span, minutes)
-            return minutes
-        kept_span, minutes = found
-        fresh_from = max(span.since, min(changed_from, kept_span.until))
-        merge_minutes(minutes, span.since, fresh_from, await _minutes(conn, span, fresh_from))
+        else:
+            kept_span, minutes = found
+            fresh_from = max(span.since, min(changed_from, kept_span.until))
+            merge_minutes(minutes, span.since, fresh_from, await _minutes(conn, span, fresh_from))
         self._kept[key] = (span, minutes)
         return minutes
 

@@ -1,16 +1,19 @@
 """The indicator job: every few seconds, the indicators and alerts of every city.
 
-Per city, each cycle computes (oldest first):
+Each cycle, city by city, the *live* windows:
   1. windows that became *final* since the last cycle: the city's watermark (newest
      event time minus the allowed lateness) passed their end;
-  2. windows that late data changed (the rollup job reports the minutes it recomputed);
-  3. the current, provisional window, which also refreshes ``indicator_latest``.
+  2. the current, provisional window, which also refreshes ``indicator_latest``;
+then, in the time left, *revisions*: final windows that late data changed (the rollup
+job queues them in ``indicator_dirty``), oldest change first. Revisions never hold back
+a live window: a flood of late readings (after an outage, a gateway's backlog) delays
+its own recomputation, not what the operations centre is watching.
 Each window's rows replace its earlier rows, the alert rules are re-evaluated over the
 series, and the alert events are published after the transaction commits.
 A cycle runs at the configured interval, or at once when the rollup job reports new
 data that closes a window (so a final window is visible within seconds of its
-watermark passing; the time is measured in ``kota_agg_indicator_freshness_seconds``).
-"""
+watermark passing; the time is measured in ``kota_agg_indicator_freshness_seconds``,
+a revision's in ``kota_agg_indicator_revision_seconds``)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ import contextlib
 import logging
 import time
 import zlib
-from datetime import datetime, timedelta
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -41,6 +45,8 @@ log = logging.getLogger("kota.aggregator.indicators")
 # Bounds the work of one cycle when a backlog (or compressed simulated time) closes many
 # windows at once; the rest follow in the next cycles, oldest first.
 MAX_WINDOWS_PER_CITY = 24
+# Windows late data changed are recomputed in batches of this many windows of a city.
+REVISION_BATCH = 6
 # How far back a restart or late data may reach for recomputation.
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 RUN_GAP = timedelta(hours=1)
@@ -62,6 +68,17 @@ def _runs(times: list[datetime]) -> list[list[datetime]]:
         else:
             runs.append([time_])
     return runs
+
+
+def city_as_of(newest: dict[str, datetime], city: str, silence: timedelta) -> datetime | None:
+    """The end of the city's newest data (None: no data yet), from each city's newest
+    1-minute bucket. A city that went dark stops its own event time; the others' keeps
+    going. Past ``silence`` (KOTA_AGG_CITY_SILENCE_S) behind them, its windows are closed
+    on their clock, so its silent sensors (all of them) are seen and alerted."""
+    floor = max(newest.values(), default=None)
+    if city not in newest or floor is None:
+        return None
+    return max(newest[city], floor - silence) + _BUCKET
 
 
 def leader_key(group_id: str) -> int:
@@ -93,6 +110,7 @@ class IndicatorJob:
         self._zones: dict[str, str] = {}
         self._loaded_at = 0.0
         self._final_until: dict[str, datetime] = {}  # window starts before this are final
+        self._alerts_until: dict[str, datetime] = {}  # what the city's alerts were derived to
         # What the last cycles read or wrote, so the next reads only what changed.
         self._minutes = MinuteCache()
         self._series = SeriesCache()
@@ -115,6 +133,17 @@ class IndicatorJob:
             "kota_agg_indicator_cycle_seconds",
             "Time of one indicator cycle over all cities",
             buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 20),
+            registry=registry,
+        )
+        self.revision_delay = Histogram(
+            "kota_agg_indicator_revision_seconds",
+            "From late data changing a final window to its recomputed rows",
+            buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
+            registry=registry,
+        )
+        self.revisions_waiting = Gauge(
+            "kota_agg_indicator_revisions_waiting",
+            "Final windows that late data changed, waiting to be recomputed",
             registry=registry,
         )
         self.freshness = Histogram(
@@ -192,45 +221,50 @@ class IndicatorJob:
             await self._leader.close()
 
     async def run_once(self) -> int:
-        """One cycle over all cities; returns the windows computed."""
+        """One cycle: every city's live windows, then late-data revisions in the time
+        left; returns the windows computed."""
         if time.monotonic() - self._loaded_at > _SENSOR_REFRESH_S or not self._sensors:
             async with self._store.connection() as conn:
                 self._sensors, self._zones = await load_sensors(conn)
                 await conn.commit()
             self._loaded_at = time.monotonic()
         done = 0
+        live: list[str] = []
         for city, sensors in self._sensors.items():
             # Each city's progress is read just before its turn: windows that closed
             # while the cities before it were computed go in this cycle, not the next.
-            as_of = await self._as_of(city)
+            as_of = city_as_of(await self._newest(), city, self._city_silence)
             if as_of is None:
                 continue
             log.debug(f"indicators of {city} as of {as_of}")
-            try:
-                done += await self._city(city, sensors, as_of)
-            except (StoreUnavailable, psycopg.Error):
-                self._forget()  # what changed since the last read is not known
-                raise
-            except Exception:
-                self._forget(city)
-                self.errors.inc()
-                log.exception(f"indicators of {city} failed; the other cities go on")
-        return done
+            computed = await self._guarded(city, self._live(city, sensors, as_of))
+            if computed is not None:
+                done += computed
+                live.append(city)
+        return done + await self._revisions(live)
 
-    async def _as_of(self, city: str) -> datetime | None:
-        """The end of the city's newest data (None: no data yet). A city that went dark
-        stops its own event time; the others' keeps going. Past KOTA_AGG_CITY_SILENCE_S
-        behind them, its windows are closed on their clock, so its silent sensors (all
-        of them) are seen and alerted."""
+    async def _guarded(self, city: str, work: Coroutine[Any, Any, int]) -> int | None:
+        """``work`` on one city: a failure of the database stops the cycle; any other
+        is logged and that city is left out (None), the other cities go on."""
+        try:
+            return await work
+        except (StoreUnavailable, psycopg.Error):
+            self._forget()  # what changed since the last read is not known
+            raise
+        except Exception:
+            self._forget(city)
+            self.errors.inc()
+            log.exception(f"indicators of {city} failed; the other cities go on")
+            return None
+
+    async def _newest(self) -> dict[str, datetime]:
         async with self._store.connection() as conn:
             newest = await newest_per_city(conn)
             await conn.commit()
-        floor = max(newest.values(), default=None)
-        if city not in newest or floor is None:
-            return None
-        return max(newest[city], floor - self._city_silence) + _BUCKET
+        return newest
 
-    async def _city(self, city: str, sensors: list[SensorMeta], newest: datetime) -> int:
+    async def _live(self, city: str, sensors: list[SensorMeta], newest: datetime) -> int:
+        """The city's newly final windows and its provisional one, and the alerts."""
         watermark = newest - self._lateness
         final_end = window_start(watermark)  # windows starting before this are final
         if city not in self._final_until:
@@ -242,16 +276,10 @@ class IndicatorJob:
         while start < final_end and len(finals) < MAX_WINDOWS_PER_CITY:
             finals.append(start)
             start += WINDOW
-        # Newly final windows first (what the operations centre is waiting for); late-data
-        # redo gets what is left of the cycle's budget, so a flood of late readings (after
-        # an outage, a gateway's backlog) cannot hold back the live windows.
-        late, changed_from = await self._late_windows(city, MAX_WINDOWS_PER_CITY - len(finals))
-        starts = sorted(set(finals) | set(late))
-        events = []
+        changed_from = await self._note_changes(city)
         # The windows' ends, the provisional window (up to ``newest``) last: it is read
         # together with the final windows just before it.
-        ends = [window + WINDOW for window in starts] + [newest]
-        runs = _runs(ends)
+        runs = _runs([window + WINDOW for window in finals] + [newest])
         async with self._store.connection() as conn, conn.transaction():
             computed = []
             for number, run in enumerate(runs, 1):
@@ -261,7 +289,6 @@ class IndicatorJob:
                 if number == len(runs):
                     *loaded, provisional = loaded
                 computed += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
-            self.windows.labels("final").inc(len(computed))
             current = window_start(newest - timedelta(microseconds=1))
             provisional.complete_until = watermark
             rows = compute_city(provisional)
@@ -269,50 +296,120 @@ class IndicatorJob:
             await replace_windows(conn, city, written)
             self._series.note_written(city, written)
             await replace_latest(conn, city, current, rows)
-            self.windows.labels("provisional").inc()
             progress = finals[-1] + WINDOW if finals else self._final_until[city]
             # Caught up: alerts see the provisional window too (fast alerting). Behind
             # on a backlog: only the final windows, in order, as if it were live.
+            alerts_until = newest if progress >= final_end else progress
             events = await engine.evaluate(
-                conn,
-                city,
-                self._rules,
-                newest if progress >= final_end else progress,
-                min(late, default=None),
-                self._series,
+                conn, city, self._rules, alerts_until, None, self._series
             )
+        self._alerts_until[city] = alerts_until
+        self.windows.labels("final").inc(len(finals))
+        self.windows.labels("provisional").inc()
         if finals:
             self._final_until[city] = progress
             self.progress.labels(city).set(progress.timestamp())
             await self._measure_freshness(sensors, finals)
         await self._publisher.publish(events)
-        return len(starts) + 1
+        return len(finals) + 1
 
-    async def _late_windows(self, city: str, budget: int) -> tuple[list[datetime], datetime]:
-        """Final windows whose rollups changed since they were computed (late data),
-        oldest first and at most ``budget``; the rest wait for later cycles. Also the
-        start of the oldest window whose minutes may have changed since the last cycle
-        read them: the oldest late window, or else the first window not yet final."""
+    async def _note_changes(self, city: str) -> datetime:
+        """The start of the oldest window whose minutes may have changed since the last
+        cycle read them (the cache re-reads from there): the first window not yet final,
+        or an older one late data changed. Those changes are noted, to be revised after
+        the live windows (``_revisions``); changes to windows not yet final are dropped
+        (they are computed from fresh minutes when they go final)."""
         final = self._final_until[city]
         async with self._store.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "DELETE FROM indicator_dirty WHERE city = %s AND window_start < %s "
-                "RETURNING window_start",
-                (city, final),
-            )
-            late = sorted(row[0] for row in await cur.fetchall())
-            if len(late) > budget:
-                await conn.execute(
-                    "INSERT INTO indicator_dirty (city, window_start) "
-                    "SELECT %s, unnest(%s::timestamptz[]) ON CONFLICT DO NOTHING",
-                    (city, late[max(budget, 0) :]),
-                )
-            # windows not yet final become final in due course: nothing to redo
             await conn.execute(
                 "DELETE FROM indicator_dirty WHERE city = %s AND window_start >= %s",
                 (city, final),
             )
-        return late[: max(budget, 0)], min([final, *late])
+            cur = await conn.execute(
+                "UPDATE indicator_dirty SET noted = true WHERE city = %s AND NOT noted "
+                "RETURNING window_start",
+                (city,),
+            )
+            changed: list[datetime] = [row[0] for row in await cur.fetchall()]
+        return min([final, *changed])
+
+    async def _revisions(self, cities: list[str]) -> int:
+        """Recompute final windows that late data changed, after the live windows (what
+        the operations centre is waiting for): a batch at a time, the city whose change
+        waits longest first, while no live window is due; one batch at least each cycle,
+        so a constant stream of live windows cannot starve them. Only cities whose live
+        windows were computed this cycle take part: their cached minutes are current."""
+        done = 0
+        waiting = set(cities)
+        while waiting:
+            async with self._store.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT city FROM indicator_dirty WHERE noted AND city = ANY(%s) "
+                    "GROUP BY city ORDER BY min(marked_at) LIMIT 1",
+                    (list(waiting),),
+                )
+                found = await cur.fetchone()
+                await conn.commit()
+            if found is None:
+                break
+            city = found[0]
+            revised = await self._guarded(city, self._revise(city, self._sensors[city]))
+            if not revised:
+                waiting.discard(city)
+                continue
+            done += revised
+            if await self._live_due():
+                self.wake.set()  # the next cycle at once; revisions go on after it
+                break
+        async with self._store.connection() as conn:
+            cur = await conn.execute("SELECT count(*) FROM indicator_dirty WHERE noted")
+            pending = await cur.fetchone()
+            await conn.commit()
+        self.revisions_waiting.set(pending[0] if pending else 0)
+        return done
+
+    async def _revise(self, city: str, sensors: list[SensorMeta]) -> int:
+        """One batch of the city's revisions (its oldest windows), in one transaction:
+        taken from the queue, recomputed, written, and the alerts re-derived."""
+        async with self._store.connection() as conn, conn.transaction():
+            # Only changes already noted (re-read): a window changed again since then
+            # stays queued, and is re-read by the next cycle first.
+            cur = await conn.execute(
+                "DELETE FROM indicator_dirty WHERE city = %(city)s AND noted "
+                "AND window_start IN (SELECT window_start FROM indicator_dirty "
+                "WHERE city = %(city)s AND noted AND window_start < %(final)s "
+                "ORDER BY window_start LIMIT %(batch)s) RETURNING window_start, marked_at",
+                {"city": city, "final": self._final_until[city], "batch": REVISION_BATCH},
+            )
+            taken = sorted(await cur.fetchall())
+            if not taken:
+                return 0
+            written = []
+            for run in _runs([start + WINDOW for start, _ in taken]):
+                loaded = await load_windows(
+                    conn, city, self._zones[city], sensors, run, self._minutes
+                )
+                written += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
+            await replace_windows(conn, city, written)
+            self._series.note_written(city, written)
+            events = await engine.evaluate(
+                conn, city, self._rules, self._alerts_until[city], taken[0][0], self._series
+            )
+        self.windows.labels("revised").inc(len(taken))
+        now = datetime.now(UTC)
+        for _, marked_at in taken:
+            self.revision_delay.observe(max(0.0, (now - marked_at).total_seconds()))
+        await self._publisher.publish(events)
+        return len(taken)
+
+    async def _live_due(self) -> bool:
+        """Whether some city has a window whose watermark passed since its live turn."""
+        newest = await self._newest()
+        for city, final in self._final_until.items():
+            as_of = city_as_of(newest, city, self._city_silence)
+            if as_of is not None and window_start(as_of - self._lateness) > final:
+                return True
+        return False
 
     async def _measure_freshness(self, sensors: list[SensorMeta], windows: list[datetime]) -> None:
         """Seconds from the first reading that moved the watermark past a window's end

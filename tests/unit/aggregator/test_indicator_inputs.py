@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aggregator.indicators.inputs import _SEEN_LOOKBACK, _slice, _slice_bins, merge_minutes
-from aggregator.indicators.job import _runs
+from aggregator.indicators.job import _runs, city_as_of
 from aggregator.indicators.model import CityInputs, Rollup
 from aggregator.indicators.sensors import waste_series
 
@@ -119,3 +119,61 @@ def test_a_bin_series_that_fails_its_check_is_still_sliced_per_window():
         fills, temps = sliced.bins["b1"]
         assert (list(fills), list(temps)) == waste_series(read.rollups["b1"], read.as_of)
     assert any(level < 0 for _, level in by_bins[-1].bins["b1"][0])
+
+
+def _trimmed(minutes: dict, since: datetime, until: datetime) -> dict:
+    out = {}
+    for sid, (times, rollups) in minutes.items():
+        keep = [i for i, t in enumerate(times) if since <= t < until]
+        if keep:
+            out[sid] = ([times[i] for i in keep], [rollups[i] for i in keep])
+    return out
+
+
+def _bins(inputs: CityInputs) -> dict:
+    """A window's bin series; a bin with none in the window is as good as absent."""
+    return {k: (list(f), list(t)) for k, (f, t) in inputs.bins.items() if f or t}
+
+
+@given(
+    offsets=st.lists(st.integers(0, 55), min_size=1, max_size=6, unique=True),
+    lookback_m=st.sampled_from([30, 24 * 60]),
+)
+def test_windows_revised_from_the_kept_minutes_get_what_their_own_read_gives(offsets, lookback_m):
+    """MinuteCache serves a revision's span from the day (plus history) it keeps: the
+    slices of that superset are exactly those of a read of the span alone."""
+    lookback = timedelta(minutes=lookback_m)
+    back = max(lookback, _SEEN_LOOKBACK)
+    times = [T - 26 * 60 * M + i * M for i in range(26 * 60) if i % 3 != 1]  # gaps
+    rollups = [
+        Rollup(
+            t,
+            {
+                "fill_level_avg": None if i % 17 == 0 else float(i % 90),
+                "temperature_max": None if i % 13 == 0 else 30.0 + i % 7,
+            },
+        )
+        for i, t in enumerate(times)
+    ]
+    kept = {"b1": (times, rollups), "b2": (times[::5], rollups[::5])}
+    ends = sorted(T - 60 * M + k * 5 * M for k in offsets)  # windows of the last hour
+    own = _trimmed(kept, min(ends) - back, max(ends))
+    for slicer in (_slice_bins, _slice):
+        from_kept = [CityInputs("c", "UTC", end, []) for end in ends]
+        from_own = [CityInputs("c", "UTC", end, []) for end in ends]
+        slicer(from_kept, kept, lookback)
+        slicer(from_own, own, lookback)
+        for a, b in zip(from_kept, from_own, strict=True):
+            assert _bins(a) == _bins(b)
+            assert a.rollups == b.rollups
+            assert (a.last_seen, a.observed_since) == (b.last_seen, b.observed_since)
+
+
+def test_a_dark_city_is_closed_on_the_others_clock_past_the_silence():
+    silence = timedelta(minutes=15)
+    newest = {"a": T, "b": T - 10 * M, "c": T - 60 * M}
+    assert city_as_of(newest, "a", silence) == T + M
+    assert city_as_of(newest, "b", silence) == T - 9 * M  # within the silence: its own
+    assert city_as_of(newest, "c", silence) == T - 14 * M  # dark: the others' less 15 min
+    assert city_as_of(newest, "d", silence) is None  # no data yet
+    assert city_as_of({}, "a", silence) is None
