@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import takewhile
 
 from psycopg import AsyncConnection
@@ -62,9 +62,12 @@ class _Kept:
 
 
 class SeriesCache:
-    """Each city's rule series, as the indicator job wrote them (see the module doc)."""
+    """Each city's rule series, as the indicator job wrote them (see the module doc).
+    ``history`` more than the rules' horizon is kept, so that re-deriving the episodes
+    after a recent window was revised (late data) reads nothing either."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: timedelta = timedelta(hours=1)) -> None:
+        self.history = history
         self._kept: dict[tuple[str, str, str], _Kept] = {}  # (city, code, scope)
 
     def clear(self, city: str | None = None) -> None:
@@ -99,21 +102,22 @@ class SeriesCache:
         """What :func:`read_series` would return, from memory once read."""
         key = (city, rule.indicator, rule.scope)
         kept = self._kept.get(key)
+        keep_from = start - self.history
         if kept is None or start < kept.since:
-            read = await read_series(conn, city, rule, start, None)
-            kept = _Kept(start, {p: {pt.start: pt for pt in pts} for p, pts in read.items()})
+            read = await read_series(conn, city, rule, keep_from, None)
+            kept = _Kept(keep_from, {p: {pt.start: pt for pt in pts} for p, pts in read.items()})
             self._kept[key] = kept
-        elif start > kept.since:  # the horizon moved on: forget what fell out of it
+        elif keep_from > kept.since:  # the horizon moved on: forget what fell out of it
             for place in list(kept.points):
                 by_ts = kept.points[place]
-                for ts in list(takewhile(lambda ts: ts < start, by_ts)):
+                for ts in list(takewhile(lambda ts: ts < keep_from, by_ts)):
                     del by_ts[ts]
                 if not by_ts:
                     del kept.points[place]
-            kept.since = start
+            kept.since = keep_from
         out = {}
         for place, by_ts in kept.points.items():
-            points = [p for p in by_ts.values() if p.start < end]
+            points = [p for p in by_ts.values() if start <= p.start < end]
             if points:
                 out[place] = points
         return out

@@ -5,7 +5,7 @@ Each cycle, city by city, the *live* windows:
      event time minus the allowed lateness) passed their end;
   2. the current, provisional window, which also refreshes ``indicator_latest``;
 then, in the time left, *revisions*: final windows that late data changed (the rollup
-job queues them in ``indicator_dirty``), oldest change first. Revisions never hold back
+job queues them in ``indicator_dirty``), newest windows first. Revisions never hold back
 a live window: a flood of late readings (after an outage, a gateway's backlog) delays
 its own recomputation, not what the operations centre is watching.
 Each window's rows replace its earlier rows, the alert rules are re-evaluated over the
@@ -33,7 +33,7 @@ from aggregator.alerts import engine
 from aggregator.alerts.publisher import AlertPublisher
 from aggregator.alerts.rules import RuleSet
 from aggregator.alerts.series import SeriesCache
-from aggregator.indicators.compute import compute_city
+from aggregator.indicators.compute import SensorRowsMemo, compute_city
 from aggregator.indicators.inputs import MinuteCache, load_sensors, load_windows, newest_per_city
 from aggregator.indicators.model import WINDOW, SensorMeta, window_start
 from aggregator.indicators.writer import replace_latest, replace_windows
@@ -114,6 +114,7 @@ class IndicatorJob:
         # What the last cycles read or wrote, so the next reads only what changed.
         self._minutes = MinuteCache()
         self._series = SeriesCache()
+        self._memo = SensorRowsMemo(self._minutes.history)  # final windows' sensor rows
         self.wake = asyncio.Event()
         self.windows = Counter(
             "kota_agg_indicator_windows", "Indicator windows computed", ["kind"], registry=registry
@@ -215,6 +216,7 @@ class IndicatorJob:
     def _forget(self, city: str | None = None) -> None:
         self._minutes.clear(city)
         self._series.clear(city)
+        self._memo.clear(city)
 
     async def close(self) -> None:
         if self._leader is not None:
@@ -228,6 +230,7 @@ class IndicatorJob:
                 self._sensors, self._zones = await load_sensors(conn)
                 await conn.commit()
             self._loaded_at = time.monotonic()
+            self._memo.clear()  # a sensor's rows depend on its registry entry too
         done = 0
         live: list[str] = []
         for city, sensors in self._sensors.items():
@@ -288,7 +291,9 @@ class IndicatorJob:
                 )
                 if number == len(runs):
                     *loaded, provisional = loaded
-                computed += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
+                computed += [
+                    (inputs.as_of - WINDOW, compute_city(inputs, self._memo)) for inputs in loaded
+                ]
             current = window_start(newest - timedelta(microseconds=1))
             provisional.complete_until = watermark
             rows = compute_city(provisional)
@@ -307,6 +312,7 @@ class IndicatorJob:
         self.windows.labels("final").inc(len(finals))
         self.windows.labels("provisional").inc()
         if finals:
+            self._memo.forget_before(city, progress)
             self._final_until[city] = progress
             self.progress.labels(city).set(progress.timestamp())
             await self._measure_freshness(sensors, finals)
@@ -335,17 +341,20 @@ class IndicatorJob:
 
     async def _revisions(self, cities: list[str]) -> int:
         """Recompute final windows that late data changed, after the live windows (what
-        the operations centre is waiting for): a batch at a time, the city whose change
-        waits longest first, while no live window is due; one batch at least each cycle,
-        so a constant stream of live windows cannot starve them. Only cities whose live
-        windows were computed this cycle take part: their cached minutes are current."""
+        the operations centre is waiting for): a batch at a time while no live window is
+        due, and one batch at least each cycle, so a constant stream of live windows
+        cannot starve them. The newest windows first: they are the ones people look at,
+        and the cycle's caches (minutes, alert series, sensor rows) still hold their
+        inputs, so they cost little; a backlog of old ones (a gateway's buffer after an
+        outage) waits for a quiet moment. Only cities whose live windows were computed
+        this cycle take part: their cached minutes are current."""
         done = 0
         waiting = set(cities)
         while waiting:
             async with self._store.connection() as conn:
                 cur = await conn.execute(
                     "SELECT city FROM indicator_dirty WHERE noted AND city = ANY(%s) "
-                    "GROUP BY city ORDER BY min(marked_at) LIMIT 1",
+                    "GROUP BY city ORDER BY max(window_start) DESC LIMIT 1",
                     (list(waiting),),
                 )
                 found = await cur.fetchone()
@@ -369,7 +378,7 @@ class IndicatorJob:
         return done
 
     async def _revise(self, city: str, sensors: list[SensorMeta]) -> int:
-        """One batch of the city's revisions (its oldest windows), in one transaction:
+        """One batch of the city's revisions (its newest windows), in one transaction:
         taken from the queue, recomputed, written, and the alerts re-derived."""
         async with self._store.connection() as conn, conn.transaction():
             # Only changes already noted (re-read): a window changed again since then
@@ -378,7 +387,7 @@ class IndicatorJob:
                 "DELETE FROM indicator_dirty WHERE city = %(city)s AND noted "
                 "AND window_start IN (SELECT window_start FROM indicator_dirty "
                 "WHERE city = %(city)s AND noted AND window_start < %(final)s "
-                "ORDER BY window_start LIMIT %(batch)s) RETURNING window_start, marked_at",
+                "ORDER BY window_start DESC LIMIT %(batch)s) RETURNING window_start, marked_at",
                 {"city": city, "final": self._final_until[city], "batch": REVISION_BATCH},
             )
             taken = sorted(await cur.fetchall())
@@ -389,7 +398,9 @@ class IndicatorJob:
                 loaded = await load_windows(
                     conn, city, self._zones[city], sensors, run, self._minutes
                 )
-                written += [(inputs.as_of - WINDOW, compute_city(inputs)) for inputs in loaded]
+                written += [
+                    (inputs.as_of - WINDOW, compute_city(inputs, self._memo)) for inputs in loaded
+                ]
             await replace_windows(conn, city, written)
             self._series.note_written(city, written)
             events = await engine.evaluate(

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import pytest
 
 from aggregator.alerts.rules import Rule
 from aggregator.alerts.series import SeriesCache, read_series
@@ -44,10 +45,13 @@ def _rows(city: str, pick: random.Random) -> list[IndicatorRow]:
     ]
 
 
-async def test_kept_series_follow_every_write_and_horizon_move(stack):
+@pytest.mark.parametrize("history", [timedelta(hours=1), timedelta(minutes=10)])
+async def test_kept_series_follow_every_write_and_horizon_move(stack, history):
+    """With an hour of history the horizon's moves back are served from memory; with
+    ten minutes, the longer ones are read again."""
     city = f"ujiseri{uuid.uuid4().hex[:6]}"
     pick = random.Random(11)
-    cache = SeriesCache()
+    cache = SeriesCache(history)
     async with await psycopg.AsyncConnection.connect(stack.conninfo("writer")) as conn:
         newest = T0
         start = T0 - 2 * WINDOW

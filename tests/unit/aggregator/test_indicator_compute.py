@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aggregator.indicators.compute import compute_city
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aggregator.indicators.compute import SensorRowsMemo, compute_city
 from aggregator.indicators.model import CityInputs, Rollup, SensorMeta, window_start
-from cityscore import composite, ispu
+from aggregator.indicators.sensors import traffic_rows
+from cityscore import composite, ispu, safety, traffic
 
 T = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 AIR = [SensorMeta(f"jkt-air-000{i}", "jakarta", "gambir", "air", 60) for i in (1, 2)]
@@ -126,3 +130,78 @@ def test_a_provisional_window_does_not_call_a_late_sensor_silent():
     assert _get(rows, "silent_sensors", "jakarta").value == 0.0
     inputs.complete_until = T - timedelta(minutes=1)
     assert _get(compute_city(inputs), "silent", "jakarta/gambir/jkt-air-0002").value == 1.0
+
+
+def test_a_window_recomputed_with_the_memo_equals_one_computed_afresh():
+    """A revision reuses the rows of sensors whose inputs did not change, and only those:
+    a changed station, road or bin gets new rows, the city rows follow."""
+    memo = SensorRowsMemo()
+    first = compute_city(_inputs(pm25=40.0), memo)
+    assert first == compute_city(_inputs(pm25=40.0))
+    revised = _inputs(pm25=40.0, flow_per_min=80.0)  # late traffic counts
+    revised.rollups[AIR[0].sensor_id][0] = Rollup(
+        T - timedelta(hours=1), {"pm25_avg": 300.0, "pm25_n": 60}
+    )
+    revised.rollups[BIN.sensor_id][-1] = Rollup(
+        T - timedelta(minutes=5), {"fill_level_avg": 95.0, "temperature_max": 75.0}
+    )
+    again = compute_city(revised, memo)
+    assert again == compute_city(revised) != first
+    for place, code in [
+        ("jakarta/gambir/jkt-air-0001", "ispu"),
+        ("jakarta/gambir/jkt-traffic-0001", "vc_ratio"),
+        ("jakarta/menteng/jkt-waste-0001", "fill_level"),
+        ("jakarta/menteng/jkt-waste-0001", "bin_fire_risk"),
+    ]:
+        assert _get(again, code, place) != _get(first, code, place)
+    assert _get(again, "ispu", "jakarta/gambir/jkt-air-0002") is _get(
+        first, "ispu", "jakarta/gambir/jkt-air-0002"
+    )  # the unchanged station's row is reused, not recomputed
+
+
+def test_the_memo_keeps_an_hour_of_windows():
+    memo = SensorRowsMemo(timedelta(hours=1))
+    compute_city(_inputs(), memo)
+    memo.forget_before("jakarta", T + timedelta(minutes=55))
+    assert memo.get("jakarta", BIN.sensor_id, T, object()) is None  # inputs differ
+    kept = _inputs()
+    assert compute_city(kept, memo) == compute_city(_inputs())
+    memo.forget_before("jakarta", T + timedelta(minutes=61))
+    assert not any(memo.get("jakarta", m.sensor_id, T, None) for m in [*AIR, ROAD, BIN])
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.floats(0, 120), st.just(0.0)),  # None: no count that minute
+        min_size=0,
+        max_size=30,
+    )
+)
+def test_gridlock_from_the_current_run_equals_gridlock_over_every_minute(counts):
+    """traffic_rows reads the minutes back to the first that is not F; cityscore over all
+    of them gives the same verdict and run length."""
+    minutes = [
+        Rollup(
+            T - timedelta(minutes=len(counts) - i),
+            {
+                "vehicle_count_sum": c,
+                "observed_s": 0.0 if c == 0.0 else 60.0,  # 0 s: a minute without data
+                "avg_speed_kmh_avg": 30.0,
+                "avg_speed_kmh_n": 1,
+                "speeding_count_sum": 0.0,
+            },
+        )
+        for i, c in enumerate(counts)
+    ]
+    rows = traffic_rows(ROAD, minutes, T)
+    every = [
+        (r.ts, traffic.level_of_service(traffic.vc_ratio(traffic.hourly_flow(c, 60.0), 3000)))
+        for r, c in zip(minutes, counts, strict=True)
+        if c is not None and c != 0.0
+    ]
+    jam = [r for r in rows if r.code == "gridlock"]
+    if not jam:
+        return  # no observed seconds in the last 15 minutes: no traffic rows at all
+    assert jam[0].value == float(safety.gridlock(every))
+    minutes_f = safety.los_f_duration(every).total_seconds() / 60
+    assert jam[0].detail["los_f_minutes"] == minutes_f
