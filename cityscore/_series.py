@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 from operator import attrgetter, itemgetter
 from statistics import median
 
@@ -70,9 +71,10 @@ def reset_positions(levels: Sequence[float], drop: float, confirm: int) -> list[
     comes back) and the return from a single high spike (the level before was normal).
     """
     found: list[int] = []
-    for i in range(1, len(levels)):
-        if levels[i - 1] - levels[i] < drop:
-            continue
+    # The fall first (one C-level pass; the live job asks this of every bin's day each
+    # window), the medians only where the level fell.
+    falls = [i for i, (a, b) in enumerate(pairwise(levels), 1) if a - b >= drop]
+    for i in falls:
         before = median(levels[max(0, i - confirm) : i])
         after = median(levels[i : i + confirm])
         if before - after >= drop:

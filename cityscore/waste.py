@@ -125,17 +125,17 @@ def service_requests(
     """
     limit = _checks.positive("threshold", threshold)
     series = _series.checked(samples)
-    resets = set(_resets(series))
+    resets = _resets(series)
     requests: list[ServiceRequest] = []
-    opened: datetime | None = None
-    for position, (ts, level) in enumerate(series):
-        if position in resets and opened is not None:
-            requests.append(ServiceRequest(opened, ts))
-            opened = None
-        if opened is None and level >= limit and position not in resets:
-            opened = ts
-    if opened is not None:
-        requests.append(ServiceRequest(opened))
+    # Between two resets (and before the first, after the last) at most one request:
+    # it opens at the first sample at or above the threshold (a reset sample never
+    # opens one) and is closed by the reset that ends the stretch.
+    starts, ends = [0, *(r + 1 for r in resets)], [*resets, len(series)]
+    for first, end in zip(starts, ends, strict=True):
+        opened = next((i for i in range(first, end) if series[i][1] >= limit), None)
+        if opened is not None:
+            emptied = series[end][0] if end < len(series) else None
+            requests.append(ServiceRequest(series[opened][0], emptied))
     return requests
 
 

@@ -33,6 +33,7 @@ from aggregator.indicators.model import (
 )
 from cityscore import live, noise, safety, traffic, vectorised, waste, who
 from cityscore.errors import CityscoreError
+from cityscore.tables import policy
 from cityscore.tables.ispu import POLLUTANTS
 
 WHO_PM25_24H_AQG = who.levels("pm25", "24h")["AQG"]
@@ -127,12 +128,17 @@ def traffic_rows(meta: SensorMeta, minutes: list[Rollup], as_of: datetime) -> li
         "length_km": meta.length_km,
     }
     rows = [_row(meta, r.code, r.value, category=r.category, detail=detail) for r in indicators]
+    # Gridlock looks at the current run of LOS F only: the minutes from the newest back
+    # to the first that is not F (kept, it ends the run), not all 30 (same verdict).
     per_minute = []
-    for r in minutes:
+    for r in reversed(minutes):
         count, seconds = r.values.get("vehicle_count_sum"), r.values.get("observed_s")
         if count is not None and seconds:
             ratio = traffic.vc_ratio(traffic.hourly_flow(count, seconds), meta.capacity_pcu_h)
             per_minute.append((r.ts, traffic.level_of_service(ratio)))
+            if per_minute[-1][1] != policy.GRIDLOCK_LEVEL:
+                break
+    per_minute.reverse()
     jammed = safety.gridlock(per_minute)
     rows.append(
         _row(

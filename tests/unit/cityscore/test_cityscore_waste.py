@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from statistics import median
 
 import pytest
 from cityscore_support import PROPERTY, T0, fill_series
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from cityscore import _checks, _series, waste
 from cityscore.errors import InvalidSeries, InvalidValue
+from cityscore.tables import policy
 
 H = timedelta(hours=1)
 
@@ -207,3 +209,45 @@ def test_a_window_of_a_checked_series_is_its_samples_in_the_window_still_checked
     assert waste.validated(part) is part
     with pytest.raises(InvalidValue):  # an unchecked series is checked first
         waste.between(fill_series([10.0, -1.0]), start, end)
+
+
+def _requests_sample_by_sample(levels: list[float], threshold: float) -> list[tuple]:
+    """The definition walked one sample at a time (what service_requests must equal)."""
+    series = fill_series(levels)
+    resets = set(
+        _series.reset_positions(
+            levels, policy.RESET_DROP_PERCENT_POINTS, policy.RESET_CONFIRM_SAMPLES
+        )
+    )
+    out, opened = [], None
+    for position, (ts, level) in enumerate(series):
+        if position in resets and opened is not None:
+            out.append((opened, ts))
+            opened = None
+        if opened is None and level >= threshold and position not in resets:
+            opened = ts
+    return out + ([(opened, None)] if opened is not None else [])
+
+
+@PROPERTY
+@given(
+    st.lists(st.sampled_from([0.0, 3.0, 10.0, 45.0, 79.9, 80.0, 85.0, 99.0]), max_size=60),
+    st.sampled_from([5.0, 50.0, 80.0]),  # 5: a reset sample may be above it
+)
+def test_service_requests_equal_the_sample_by_sample_definition(levels, threshold) -> None:
+    got = waste.service_requests(fill_series(levels), threshold=threshold)
+    assert [(r.needed_at, r.emptied_at) for r in got] == _requests_sample_by_sample(
+        levels, threshold
+    )
+
+
+@PROPERTY
+@given(st.lists(st.floats(0, 100), max_size=40), st.sampled_from([1, 3]))
+def test_reset_positions_equal_a_check_of_every_position(levels, confirm) -> None:
+    want = [
+        i
+        for i in range(1, len(levels))
+        if levels[i - 1] - levels[i] >= 30.0
+        and median(levels[max(0, i - confirm) : i]) - median(levels[i : i + confirm]) >= 30.0
+    ]
+    assert _series.reset_positions(levels, 30.0, confirm) == want
