@@ -341,35 +341,40 @@ class IndicatorJob:
 
     async def _revisions(self, cities: list[str]) -> int:
         """Recompute final windows that late data changed, after the live windows (what
-        the operations centre is waiting for): a batch at a time while no live window is
-        due, and one batch at least each cycle, so a constant stream of live windows
-        cannot starve them. The newest windows first: they are the ones people look at,
-        and the cycle's caches (minutes, alert series, sensor rows) still hold their
-        inputs, so they cost little; a backlog of old ones (a gateway's buffer after an
-        outage) waits for a quiet moment. Only cities whose live windows were computed
-        this cycle take part: their cached minutes are current."""
+        the operations centre is waiting for): a batch at a time, the newest windows
+        first, while no live window is due. While live windows are due, one batch of
+        recent windows still goes each cycle, so a steady stream of late readings is
+        not starved: their inputs are still in the cycle's caches (minutes, alert
+        series, sensor rows), so they cost little. A backlog of older ones (a gateway's
+        buffer after an outage) waits for a quiet moment. Only cities whose live windows
+        were computed this cycle take part: their cached minutes are current."""
         done = 0
         waiting = set(cities)
+        guaranteed = True
         while waiting:
             async with self._store.connection() as conn:
                 cur = await conn.execute(
-                    "SELECT city FROM indicator_dirty WHERE noted AND city = ANY(%s) "
-                    "GROUP BY city ORDER BY max(window_start) DESC LIMIT 1",
+                    "SELECT city, max(window_start) FROM indicator_dirty "
+                    "WHERE noted AND city = ANY(%s) GROUP BY city ORDER BY 2 DESC LIMIT 1",
                     (list(waiting),),
                 )
                 found = await cur.fetchone()
                 await conn.commit()
             if found is None:
                 break
-            city = found[0]
-            revised = await self._guarded(city, self._revise(city, self._sensors[city]))
+            city, newest = found
+            recent = self._final_until[city] - self._minutes.history
+            cheap = guaranteed and newest >= recent  # the cycle's one batch regardless
+            if not cheap and await self._live_due():
+                self.wake.set()  # the next cycle at once; revisions go on after it
+                break
+            since = recent if cheap else None
+            guaranteed = False
+            revised = await self._guarded(city, self._revise(city, self._sensors[city], since))
             if not revised:
                 waiting.discard(city)
                 continue
             done += revised
-            if await self._live_due():
-                self.wake.set()  # the next cycle at once; revisions go on after it
-                break
         async with self._store.connection() as conn:
             cur = await conn.execute("SELECT count(*) FROM indicator_dirty WHERE noted")
             pending = await cur.fetchone()
@@ -377,9 +382,12 @@ class IndicatorJob:
         self.revisions_waiting.set(pending[0] if pending else 0)
         return done
 
-    async def _revise(self, city: str, sensors: list[SensorMeta]) -> int:
-        """One batch of the city's revisions (its newest windows), in one transaction:
-        taken from the queue, recomputed, written, and the alerts re-derived."""
+    async def _revise(
+        self, city: str, sensors: list[SensorMeta], since: datetime | None = None
+    ) -> int:
+        """One batch of the city's revisions (its newest windows, from ``since`` if
+        given), in one transaction: taken from the queue, recomputed, written, and the
+        alerts re-derived."""
         async with self._store.connection() as conn, conn.transaction():
             # Only changes already noted (re-read): a window changed again since then
             # stays queued, and is re-read by the next cycle first.
@@ -387,8 +395,14 @@ class IndicatorJob:
                 "DELETE FROM indicator_dirty WHERE city = %(city)s AND noted "
                 "AND window_start IN (SELECT window_start FROM indicator_dirty "
                 "WHERE city = %(city)s AND noted AND window_start < %(final)s "
+                "AND window_start >= %(since)s "
                 "ORDER BY window_start DESC LIMIT %(batch)s) RETURNING window_start, marked_at",
-                {"city": city, "final": self._final_until[city], "batch": REVISION_BATCH},
+                {
+                    "city": city,
+                    "final": self._final_until[city],
+                    "since": since or datetime.min.replace(tzinfo=UTC),
+                    "batch": REVISION_BATCH,
+                },
             )
             taken = sorted(await cur.fetchall())
             if not taken:
