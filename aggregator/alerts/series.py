@@ -66,7 +66,7 @@ class SeriesCache:
     ``history`` more than the rules' horizon is kept, so that re-deriving the episodes
     after a recent window was revised (late data) reads nothing either."""
 
-    def __init__(self, history: timedelta = timedelta(hours=1)) -> None:
+    def __init__(self, history: timedelta) -> None:
         self.history = history
         self._kept: dict[tuple[str, str, str], _Kept] = {}  # (city, code, scope)
 

@@ -45,14 +45,16 @@ class SensorRowsMemo:
     window end alone (its silence is decided outside), so a hit is exact.
     """
 
-    def __init__(self, keep: timedelta = timedelta(hours=1)) -> None:
+    def __init__(self, keep: timedelta) -> None:
         self.keep = keep
         # city → (sensor, window end) → (its inputs, (its rows, its service requests))
         self._kept: dict[str, dict[tuple[str, datetime], tuple[Any, _SensorRows]]] = {}
 
     def clear(self, city: str | None = None) -> None:
-        for key in [k for k in self._kept if city is None or k == city]:
-            del self._kept[key]
+        if city is None:
+            self._kept.clear()
+        else:
+            self._kept.pop(city, None)
 
     def get(self, city: str, sensor_id: str, as_of: datetime, source: Any) -> _SensorRows | None:
         found = self._kept.get(city, {}).get((sensor_id, as_of))

@@ -207,7 +207,7 @@ class MinuteCache:
     read directly and not kept.
     """
 
-    def __init__(self, history: timedelta = timedelta(hours=1)) -> None:
+    def __init__(self, history: timedelta) -> None:
         self.history = history
         self._kept: dict[tuple[str, str], tuple[_Span, _Minutes]] = {}
 

@@ -35,7 +35,13 @@ from aggregator.alerts.rules import RuleSet
 from aggregator.alerts.series import SeriesCache
 from aggregator.indicators.compute import SensorRowsMemo, compute_city
 from aggregator.indicators.inputs import MinuteCache, load_sensors, load_windows, newest_per_city
-from aggregator.indicators.model import WINDOW, SensorMeta, window_start
+from aggregator.indicators.model import (
+    WINDOW,
+    CityInputs,
+    IndicatorRow,
+    SensorMeta,
+    window_start,
+)
 from aggregator.indicators.writer import replace_latest, replace_windows
 from aggregator.store import Store, StoreUnavailable
 from kotacerdas.contract import DOMAINS
@@ -47,6 +53,9 @@ log = logging.getLogger("kota.aggregator.indicators")
 MAX_WINDOWS_PER_CITY = 24
 # Windows late data changed are recomputed in batches of this many windows of a city.
 REVISION_BATCH = 6
+# How far behind the live windows the caches reach (minutes, alert series, sensor rows):
+# a revision of a window within it reads nothing and recomputes only changed sensors.
+REVISION_REACH = timedelta(hours=1)
 # How far back a restart or late data may reach for recomputation.
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 RUN_GAP = timedelta(hours=1)
@@ -112,9 +121,9 @@ class IndicatorJob:
         self._final_until: dict[str, datetime] = {}  # window starts before this are final
         self._alerts_until: dict[str, datetime] = {}  # what the city's alerts were derived to
         # What the last cycles read or wrote, so the next reads only what changed.
-        self._minutes = MinuteCache()
-        self._series = SeriesCache()
-        self._memo = SensorRowsMemo(self._minutes.history)  # final windows' sensor rows
+        self._minutes = MinuteCache(REVISION_REACH)
+        self._series = SeriesCache(REVISION_REACH)
+        self._memo = SensorRowsMemo(REVISION_REACH)  # final windows' sensor rows
         self.wake = asyncio.Event()
         self.windows = Counter(
             "kota_agg_indicator_windows", "Indicator windows computed", ["kind"], registry=registry
@@ -282,18 +291,10 @@ class IndicatorJob:
         changed_from = await self._note_changes(city)
         # The windows' ends, the provisional window (up to ``newest``) last: it is read
         # together with the final windows just before it.
-        runs = _runs([window + WINDOW for window in finals] + [newest])
+        ends = [window + WINDOW for window in finals] + [newest]
         async with self._store.connection() as conn, conn.transaction():
-            computed = []
-            for number, run in enumerate(runs, 1):
-                loaded = await load_windows(
-                    conn, city, self._zones[city], sensors, run, self._minutes, changed_from
-                )
-                if number == len(runs):
-                    *loaded, provisional = loaded
-                computed += [
-                    (inputs.as_of - WINDOW, compute_city(inputs, self._memo)) for inputs in loaded
-                ]
+            *loaded, provisional = await self._inputs(conn, city, sensors, ends, changed_from)
+            computed = self._final_rows(loaded)
             current = window_start(newest - timedelta(microseconds=1))
             provisional.complete_until = watermark
             rows = compute_city(provisional)
@@ -318,6 +319,27 @@ class IndicatorJob:
             await self._measure_freshness(sensors, finals)
         await self._publisher.publish(events)
         return len(finals) + 1
+
+    async def _inputs(
+        self,
+        conn: psycopg.AsyncConnection,
+        city: str,
+        sensors: list[SensorMeta],
+        ends: list[datetime],
+        changed_from: datetime | None = None,
+    ) -> list[CityInputs]:
+        """The inputs of the windows ending at ``ends`` (sorted), each run of nearby
+        windows read in one go; ``changed_from``: see ``load_windows``."""
+        loaded: list[CityInputs] = []
+        for run in _runs(ends):
+            loaded += await load_windows(
+                conn, city, self._zones[city], sensors, run, self._minutes, changed_from
+            )
+        return loaded
+
+    def _final_rows(self, loaded: list[CityInputs]) -> list[tuple[datetime, list[IndicatorRow]]]:
+        """Each final window's start and rows (sensor rows kept for revisions)."""
+        return [(inputs.as_of - WINDOW, compute_city(inputs, self._memo)) for inputs in loaded]
 
     async def _note_changes(self, city: str) -> datetime:
         """The start of the oldest window whose minutes may have changed since the last
@@ -363,7 +385,7 @@ class IndicatorJob:
             if found is None:
                 break
             city, newest = found
-            recent = self._final_until[city] - self._minutes.history
+            recent = self._final_until[city] - REVISION_REACH
             cheap = guaranteed and newest >= recent  # the cycle's one batch regardless
             if not cheap and await self._live_due():
                 self.wake.set()  # the next cycle at once; revisions go on after it
@@ -407,14 +429,8 @@ class IndicatorJob:
             taken = sorted(await cur.fetchall())
             if not taken:
                 return 0
-            written = []
-            for run in _runs([start + WINDOW for start, _ in taken]):
-                loaded = await load_windows(
-                    conn, city, self._zones[city], sensors, run, self._minutes
-                )
-                written += [
-                    (inputs.as_of - WINDOW, compute_city(inputs, self._memo)) for inputs in loaded
-                ]
+            ends = [start + WINDOW for start, _ in taken]
+            written = self._final_rows(await self._inputs(conn, city, sensors, ends))
             await replace_windows(conn, city, written)
             self._series.note_written(city, written)
             events = await engine.evaluate(

@@ -135,7 +135,7 @@ def test_a_provisional_window_does_not_call_a_late_sensor_silent():
 def test_a_window_recomputed_with_the_memo_equals_one_computed_afresh():
     """A revision reuses the rows of sensors whose inputs did not change, and only those:
     a changed station, road or bin gets new rows, the city rows follow."""
-    memo = SensorRowsMemo()
+    memo = SensorRowsMemo(timedelta(hours=1))
     first = compute_city(_inputs(pm25=40.0), memo)
     assert first == compute_city(_inputs(pm25=40.0))
     revised = _inputs(pm25=40.0, flow_per_min=80.0)  # late traffic counts
