@@ -35,8 +35,9 @@ class ConsumerOptions:
     # The broker answers a fetch once it has this much or after this wait: without a
     # floor, a steady trickle is fetched a few records at a time, and every fetch
     # (all partitions named in full: aiokafka has no fetch sessions) costs both sides.
-    fetch_min_bytes: int = 64 * 1024
-    fetch_max_wait_ms: int = 100
+    # Defaults: AggregatorSettings (KOTA_AGG_FETCH_MIN_BYTES, KOTA_AGG_FETCH_MAX_WAIT_MS).
+    fetch_min_bytes: int
+    fetch_max_wait_ms: int
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
