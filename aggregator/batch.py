@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import msgspec
@@ -69,6 +69,17 @@ def origin_of(record: KafkaRecord) -> str:
     return f"{record.topic}/{record.partition}/{record.offset}"
 
 
+def retention_horizon(now: datetime, retention: timedelta) -> datetime:
+    """The oldest event time still stored: midnight UTC of the day ``retention`` ago.
+
+    Retention drops whole days (daily partitions, or TimescaleDB's 1-day chunks) older
+    than that day (migration 009, ``kota_apply_retention``), so a reading is refused as
+    ``too_late`` exactly when the partition or chunk it belongs in is already gone.
+    """
+    day = (now - retention).astimezone(UTC).date()
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def split(
     records: Iterable[KafkaRecord],
     reading_topics: dict[str, Domain],
@@ -80,7 +91,7 @@ def split(
     """Classify ``records``; ``watermarks`` (per topic/partition) only count lateness."""
     batch = Batch()
     watermarks = watermarks or {}
-    horizon = now - retention
+    horizon = retention_horizon(now, retention)
     records = list(records)
     # Every n-th reading's receive time is enough for latency percentiles.
     sample_every = max(1, len(records) // LATENCY_SAMPLES)

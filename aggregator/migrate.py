@@ -21,6 +21,27 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _FILE_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 # Any constant shared by all migrate runs; "kota" in ASCII.
 _LOCK_KEY = 0x6B6F7461
+# What the test suite runs (deploy/postgres/timescaledb.sh, docker-compose.yml): the last
+# TimescaleDB line that builds against PostgreSQL 15; 2.29+ needs PostgreSQL 16+.
+TESTED_TIMESCALEDB = "2.28.3"
+TESTED_PG_MAJOR = 15
+
+
+def backend_note(server_version_num: int, timescaledb: str | None) -> str:
+    """One line on the database migrated into, with a warning where it is not what the
+    tests run (a newer TimescaleDB line may change behaviour the tests pin down)."""
+    major = server_version_num // 10000
+    name = f"PostgreSQL {major}" + (f", TimescaleDB {timescaledb}" if timescaledb else "")
+    tested = timescaledb is None or (
+        timescaledb.split(".")[:2] == TESTED_TIMESCALEDB.split(".")[:2]
+        and major == TESTED_PG_MAJOR
+    )
+    if tested:
+        return f"database: {name}"
+    return (
+        f"database: {name} -- not the release the tests run (TimescaleDB "
+        f"{TESTED_TIMESCALEDB} on PostgreSQL {TESTED_PG_MAJOR}); run the test suite on it"
+    )
 
 
 class MigrationError(UserFacingError):
@@ -63,6 +84,12 @@ def apply(
     except psycopg.OperationalError as exc:
         raise MigrationError(f"cannot connect to the database as schema owner: {exc}") from None
     with conn:
+        found = conn.execute(
+            "SELECT current_setting('server_version_num')::int, "
+            "(SELECT extversion FROM pg_extension WHERE extname = 'timescaledb')"
+        ).fetchone()
+        if found:
+            progress(backend_note(found[0], found[1]))
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
         conn.execute(
             """CREATE TABLE IF NOT EXISTS kota_schema_migrations (

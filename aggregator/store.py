@@ -95,7 +95,6 @@ class Store:
         )
         self._lateness = allowed_lateness
         self._partitions: set[tuple[str, date]] = set()
-        self.timescale = False
 
     @staticmethod
     async def _configure(conn: AsyncConnection) -> None:
@@ -125,11 +124,10 @@ class Store:
             raise StoreUnavailable(_first_line(exc)) from exc
 
     async def ping(self) -> str | None:
-        """None if the database answers (and learn whether it runs TimescaleDB)."""
+        """None if the database answers with our schema (a function of migration 001)."""
         try:
             async with self._pool.connection(timeout=2) as conn:
-                found = await (await conn.execute("SELECT kota_has_timescale()")).fetchone()
-                self.timescale = bool(found and found[0])
+                await conn.execute("SELECT kota_has_timescale()")
             return None
         except (psycopg.Error, PoolTimeout) as exc:
             return _first_line(exc)
@@ -191,14 +189,12 @@ class Store:
         columns = raw_columns(domain)
         stage = sql.Identifier(f"stage_{domain}")
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-        # With TimescaleDB the continuous aggregates track changes themselves. A window
-        # already dirty is locked (a no-op update), not skipped: the rollup job then
+        # Every new row marks its 1-minute window for the rollup job (both backends). A
+        # window already dirty is locked (a no-op update), not skipped: the rollup job then
         # cannot claim it and recompute it without these rows before they commit (it
         # skips locked windows, or this waits for its claim and marks the window anew).
         mark = sql.SQL(
-            ""
-            if self.timescale
-            else ", dirty AS (INSERT INTO rollup_dirty (domain, sensor_id, bucket) "
+            ", dirty AS (INSERT INTO rollup_dirty (domain, sensor_id, bucket) "
             "SELECT DISTINCT {domain}, sensor_id, date_trunc('minute', ts) FROM ins "
             "ORDER BY 2, 3 "  # one lock order for every writer: no deadlock between them
             "ON CONFLICT (domain, sensor_id, bucket) DO UPDATE SET bucket = EXCLUDED.bucket)"

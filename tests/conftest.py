@@ -1,8 +1,11 @@
 """Session fixtures: a real Mosquitto, Kafka and PostgreSQL for the tests that need them.
 
 Tests under integration/, e2e/ and chaos/ are marked automatically; unit tests never
-start a service. The stack is started once per session (about 10–15 s) on free
-loopback ports, migrated and loaded with the pilot-city registry.
+start a service. The stack is started once per database backend (about 10–15 s) on
+free loopback ports, migrated and loaded with the pilot-city registry: every test that
+uses it runs twice, on plain PostgreSQL and on TimescaleDB (the production database).
+Without an installed TimescaleDB the second half is skipped with the reason; in CI,
+where the vendored source archive is present, it must run, so it fails instead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from kota_testing.services import ServiceProcess
 from kota_testing.stack import TestStack, start_test_stack, stop_test_stack
 
 TEST_CITIES = Path(__file__).with_name("data") / "cities"
+BACKENDS = ("postgres", "timescaledb")
+# `bash deploy/local/run.sh test` builds TimescaleDB from this archive when it is present.
+VENDORED_TIMESCALEDB = Path(__file__).resolve().parents[2] / "shared" / "vendor"
 _SERVICE_DIRS = {"integration": "integration", "e2e": "e2e", "chaos": "chaos"}
 
 
@@ -28,8 +34,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(getattr(pytest.mark, marker))
 
 
+def _backends() -> list[str]:
+    """KOTA_TEST_DB_BACKENDS=postgres (comma-separated) narrows the run while developing;
+    a reused stack (KOTA_TEST_REUSE_STACK) has the one backend it was made with."""
+    chosen = os.environ.get("KOTA_TEST_DB_BACKENDS")
+    if not chosen:
+        return list(BACKENDS)
+    names = [name.strip() for name in chosen.split(",") if name.strip()]
+    unknown = set(names) - set(BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"KOTA_TEST_DB_BACKENDS: unknown backend(s) {sorted(unknown)}")
+    return names
+
+
+@pytest.fixture(scope="session", params=_backends())
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    if os.environ.get("KOTA_TEST_REUSE_STACK"):
+        from kotacerdas.stack.manager import LocalStack
+        from kotacerdas.stack.settings import StackSettings
+
+        state = Path(os.environ.get("KOTA_STATE_DIR", ".kota")).resolve()
+        reused = LocalStack(StackSettings(state_dir=state)).db_backend()
+        if reused != backend:
+            pytest.skip(f"the reused stack (KOTA_TEST_REUSE_STACK) runs {reused}")
+        return backend
+    if backend == "timescaledb":
+        from kotacerdas.stack.postgres import timescaledb_installed
+        from kotacerdas.stack.prereq import find_tools
+
+        if not timescaledb_installed(find_tools(install=False).pg_bin):
+            reason = (
+                "TimescaleDB is not installed for this PostgreSQL (bash "
+                "deploy/postgres/timescaledb.sh installs it from a source archive)"
+            )
+            if os.environ.get("CI") == "true" and any(VENDORED_TIMESCALEDB.glob("timescale*")):
+                pytest.fail(f"{reason}, yet CI has the archive in {VENDORED_TIMESCALEDB}")
+            pytest.skip(reason)
+    return backend
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[TestStack]:
+def stack(db_backend: str) -> Iterator[TestStack]:
     from aggregator.migrate import apply
     from kotacerdas.registry import load_registry
     from kotacerdas.registry_store import load_into_database
@@ -38,7 +84,7 @@ def stack() -> Iterator[TestStack]:
     # Test-only cities (tests/data/cities) beside the pilot ones: the broker's password
     # file, the registry in the database and every service of the session know them.
     os.environ["KOTA_REGISTRY_DIR"] = str(TEST_CITIES)
-    started = start_test_stack()
+    started = start_test_stack(db_backend)  # type: ignore[arg-type]
     started.env["KOTA_REGISTRY_DIR"] = str(TEST_CITIES)
     # Settings objects built inside the test process read the same values as the
     # service processes (environment first; no developer .kota/stack.env leaks in).

@@ -34,7 +34,17 @@ GRANT CONNECT ON DATABASE kota TO kota_writer, kota_reader;
 -- The writer stages each batch in a temporary table (COPY, then INSERT … ON CONFLICT).
 GRANT TEMPORARY ON DATABASE kota TO kota_writer;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
--- TimescaleDB, where the server has it (the docker-compose image does; Debian does not).
-SELECT 'CREATE EXTENSION IF NOT EXISTS timescaledb'
- WHERE EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')
-\gexec
+-- TimescaleDB, before any migration: the native stack says whether it wants it
+-- (psql -v with_timescaledb=on|off); otherwise (docker-compose) where the server has it
+-- preloaded, as the TimescaleDB image does. Installed but not preloaded: left out, since
+-- CREATE EXTENSION would fail ("extension timescaledb must be preloaded").
+\if :{?with_timescaledb}
+\else
+SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')
+       AND current_setting('shared_preload_libraries') ~ '(^|[ ,])timescaledb($|[ ,])'
+       AS with_timescaledb
+\gset
+\endif
+\if :with_timescaledb
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+\endif

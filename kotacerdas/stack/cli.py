@@ -53,5 +53,6 @@ def _status(args: argparse.Namespace) -> int:
     rows = LocalStack(StackSettings()).status()
     for row in rows:
         state = "ready" if row.ready else ("running" if row.pid else "stopped")
-        print(f"{row.name:<11} {state:<8} pid={row.pid or '-':<8} port={row.port}")
+        detail = f"  {row.detail}" if row.detail else ""
+        print(f"{row.name:<11} {state:<8} pid={row.pid or '-':<8} port={row.port}{detail}")
     return 0 if all(r.ready for r in rows) else 1

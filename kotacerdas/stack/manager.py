@@ -8,6 +8,7 @@ command line) is left alone. Generated secrets and ports are written to
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from kotacerdas.registry import Registry
 from kotacerdas.settings import RegistrySettings
 from kotacerdas.stack import kafka, mosquitto, postgres
+from kotacerdas.stack.folders import service_root
 from kotacerdas.stack.prereq import Tools, find_tools
 from kotacerdas.stack.procs import (
     ServiceError,
@@ -44,6 +46,7 @@ class ServiceStatus:
     pid: int | None
     port: int
     ready: bool
+    detail: str = ""
 
 
 class LocalStack:
@@ -51,9 +54,12 @@ class LocalStack:
         self.settings = settings
         self.state = settings.state
         self._registry = registry
-        self.mqtt = mosquitto.MosquittoPaths(self.state / "mosquitto")
+        # Mosquitto and PostgreSQL run as their own users: their folders are where those
+        # users can reach them (folders.py); Kafka runs as us, in the state folder.
+        self.service_root = service_root(self.state)
+        self.mqtt = mosquitto.MosquittoPaths(self.service_root / "mosquitto")
         self.kafka = kafka.KafkaPaths(self.state / "kafka")
-        self.pg = postgres.PgPaths(self.state / "postgres")
+        self.pg = postgres.PgPaths(self.service_root / "postgres")
 
     # --- configuration handed to every other command ------------------------------
     @property
@@ -90,6 +96,9 @@ class LocalStack:
     def up(self, progress: Progress = lambda _: None, install: bool = True) -> dict[str, str]:
         self.state.mkdir(parents=True, exist_ok=True)
         self.state.chmod(0o755)
+        if self.service_root != self.state:
+            self.service_root.mkdir(mode=0o755, parents=True, exist_ok=True)
+            (self.service_root / "state-folder").write_text(f"{self.state}\n")
         tools = find_tools(install)
         env = self.environment()
         _write_private(self.env_file, env)
@@ -123,24 +132,30 @@ class LocalStack:
             return
         _require_free(s.mqtt_port, "KOTA_STACK_MQTT_PORT")
         pid = mosquitto.start(tools.mosquitto, self.mqtt, s.host, s.mqtt_port)
-        if not wait_until(lambda: mosquitto.is_ready(s.host, s.mqtt_port), s.start_timeout_s):
+        ready = wait_until(
+            lambda: has_exited(pid) or mosquitto.is_ready(s.host, s.mqtt_port), s.start_timeout_s
+        )
+        if not ready or has_exited(pid):
             raise ServiceError(f"mosquitto did not come up: {mosquitto.failure_hint(self.mqtt)}")
         progress(f"mosquitto up on {s.host}:{s.mqtt_port} (pid {pid})")
 
     def _up_postgres(self, tools: Tools, env: dict[str, str], progress: Progress) -> None:
         s = self.settings
-        fresh = postgres.init_cluster(tools.pg_bin, self.pg, secrets.token_urlsafe(24))
+        backend = postgres.resolve_backend(s.db_backend, tools.pg_bin, self.pg)
+        fresh = postgres.init_cluster(tools.pg_bin, self.pg, secrets.token_urlsafe(24), backend)
         pid = postgres.running_pid(self.pg)
         if pid is None:
             _require_free(s.pg_port, "KOTA_STACK_PG_PORT")
-            pid = postgres.start(tools.pg_bin, self.pg, s.host, s.pg_port, s.start_timeout_s)
+            pid = postgres.start(
+                tools.pg_bin, self.pg, s.host, s.pg_port, s.start_timeout_s, backend
+            )
             note = ", new cluster" if fresh else ""
-            progress(f"postgresql up on {s.host}:{s.pg_port} (pid {pid}{note})")
+            progress(f"postgresql ({backend}) up on {s.host}:{s.pg_port} (pid {pid}{note})")
         else:
-            progress(f"postgresql already running (pid {pid})")
+            progress(f"postgresql ({backend}) already running (pid {pid})")
         superuser = self.pg.superuser_password.read_text().strip()
         passwords = {k: env[k] for k in _SECRET_NAMES if k.endswith("DB_PASSWORD")}
-        postgres.bootstrap(tools.pg_bin, s.host, s.pg_port, superuser, passwords)
+        postgres.bootstrap(tools.pg_bin, s.host, s.pg_port, superuser, passwords, backend)
 
     def _up_kafka(self, tools: Tools, progress: Progress) -> None:
         s = self.settings
@@ -181,6 +196,13 @@ class LocalStack:
         for name in ("kafka", "postgresql", "mosquitto"):
             self.stop(name, progress)
 
+    def remove(self) -> None:
+        """Stop the services and delete every file of this stack (throw-away stacks)."""
+        self.down()
+        if self.service_root != self.state:
+            shutil.rmtree(self.service_root, ignore_errors=True)
+        shutil.rmtree(self.state, ignore_errors=True)
+
     def stop(self, name: str, progress: Progress = lambda _: None, kill: bool = False) -> None:
         """Stop one service of this stack (``kill``: SIGKILL, like a crash)."""
         if name == "kafka" and (pid := kafka.running_pid(self.kafka)) is not None:
@@ -192,6 +214,13 @@ class LocalStack:
         elif name == "mosquitto" and (pid := mosquitto.running_pid(self.mqtt)) is not None:
             stop_pid(pid, "mosquitto", crash=kill)
             progress(f"mosquitto stopped (pid {pid})")
+
+    def db_backend(self) -> str:
+        """The backend this stack's database was created for (or will be)."""
+        try:
+            return self.pg.backend_file.read_text().strip()
+        except FileNotFoundError:
+            return f"{self.settings.db_backend} (not created yet)"
 
     def status(self) -> list[ServiceStatus]:
         s = self.settings
@@ -205,7 +234,7 @@ class LocalStack:
                 s.mqtt_port,
                 mqtt_pid is not None and mosquitto.is_ready(s.host, s.mqtt_port),
             ),
-            ServiceStatus("postgresql", pg_pid, s.pg_port, pg_pid is not None),
+            ServiceStatus("postgresql", pg_pid, s.pg_port, pg_pid is not None, self.db_backend()),
             ServiceStatus(
                 "kafka",
                 kafka_pid,

@@ -42,9 +42,16 @@ def is_alive(pid: int, expect_in_cmdline: str) -> bool:
 
 
 def spawn(
-    argv: Sequence[str], log_file: Path, pid_file: Path, env: dict[str, str] | None = None
+    argv: Sequence[str],
+    log_file: Path,
+    pid_file: Path,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
 ) -> int:
-    """Start ``argv`` detached (own session), output to ``log_file``; record its PID."""
+    """Start ``argv`` detached (own session), output to ``log_file``; record its PID.
+
+    ``cwd`` "/" for a service that drops to its own user, which may not be allowed to
+    enter the current folder."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         try:
@@ -55,6 +62,7 @@ def spawn(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 env=env,
+                cwd=cwd,
             )
         except OSError as exc:
             raise ServiceError(f"cannot start {argv[0]}: {exc.strerror}") from None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kotacerdas.stack.procs import free_ports
+
+DbBackend = Literal["auto", "postgres", "timescaledb"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_DIR = REPO_ROOT / "deploy"
@@ -22,7 +24,9 @@ def default_cache_dir() -> Path:
 
 
 class StackSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KOTA_STACK_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="KOTA_STACK_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     state_dir: Path = Field(default_factory=lambda: Path(os.environ.get("KOTA_STATE_DIR", ".kota")))
     cache_dir: Path = Field(default_factory=default_cache_dir)
@@ -34,6 +38,10 @@ class StackSettings(BaseSettings):
     kafka_partitions: int = Field(6, ge=1, le=256)
     kafka_heap_mb: int = Field(512, ge=128, le=16384)
     start_timeout_s: float = Field(90.0, ge=5)
+    # auto: TimescaleDB when the extension is installed (or the cluster was made with it)
+    db_backend: DbBackend = Field(
+        "auto", validation_alias=AliasChoices("KOTA_DB_BACKEND", "KOTA_STACK_DB_BACKEND")
+    )
 
     @classmethod
     def private(cls, state_dir: Path, **options: Any) -> StackSettings:

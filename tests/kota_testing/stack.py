@@ -9,13 +9,12 @@ KOTA_TEST_REUSE_STACK=1 to run the tests against the already running local stack
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kotacerdas.stack.manager import LocalStack, _read_env
-from kotacerdas.stack.settings import StackSettings
+from kotacerdas.stack.settings import DbBackend, StackSettings
 
 
 @dataclass
@@ -59,7 +58,7 @@ class TestStack:
         )
 
 
-def start_test_stack() -> TestStack:
+def start_test_stack(backend: DbBackend = "postgres") -> TestStack:
     if os.environ.get("KOTA_TEST_REUSE_STACK"):
         state = Path(os.environ.get("KOTA_STATE_DIR", ".kota")).resolve()
         env = _read_env(state / "stack.env")
@@ -73,7 +72,7 @@ def start_test_stack() -> TestStack:
     state = Path(tempfile.mkdtemp(prefix=_PREFIX))
     state.chmod(0o755)
     (state / "owner.pid").write_text(f"{os.getpid()}\n")
-    settings = StackSettings.private(state, kafka_partitions=6)
+    settings = StackSettings.private(state, kafka_partitions=6, db_backend=backend)
     local = LocalStack(settings)
     env = local.up()
     return TestStack(state, env, owned=True, local=local)
@@ -93,11 +92,9 @@ def stop_abandoned_stacks() -> None:
             continue
         if Path(f"/proc/{pid}").exists():
             continue  # a session that is still running
-        LocalStack(StackSettings(state_dir=state)).down()
-        shutil.rmtree(state, ignore_errors=True)
+        LocalStack(StackSettings(state_dir=state)).remove()
 
 
 def stop_test_stack(stack: TestStack) -> None:
     if stack.owned and stack.local is not None:
-        stack.local.down()
-        shutil.rmtree(stack.state, ignore_errors=True)
+        stack.local.remove()

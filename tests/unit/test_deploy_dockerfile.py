@@ -90,8 +90,7 @@ def test_no_secret_is_baked_into_the_image() -> None:
 
 def test_the_image_copies_every_package_the_project_ships() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
-    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {p.rstrip("*") for p in patterns}
+    packages = set(pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
     copied = {rest.split()[0].rstrip("/") for word, rest in stages()[0] if word == "COPY"} - {
         "pyproject.toml"
     }

@@ -25,8 +25,8 @@ class Rec:
     headers: list = field(default_factory=list)
 
 
-def _split(records, watermarks=None):
-    return split(records, TOPICS, "kota.deadletter.v1", NOW, timedelta(days=90), watermarks)
+def _split(records, watermarks=None, now=NOW):
+    return split(records, TOPICS, "kota.deadletter.v1", now, timedelta(days=90), watermarks)
 
 
 def _reading_record(offset, ts, partition=0, domain="air"):
@@ -94,3 +94,19 @@ def test_dead_letters_keep_their_first_origin_when_republished():
     assert [item.origin for item in batch.letters] == ["kota.deadletter.v1/0/5", "kota.air.v1/1/2"]
     assert batch.letters[0].letter.payload == b"\x00\xff"
     assert batch.letters[0].letter.reason is ReasonCode.MALFORMED_JSON
+
+
+def test_the_too_late_horizon_is_the_first_kept_day_of_retention():
+    """Retention drops whole days older than (today - days); a reading of the oldest kept
+    day is stored, one a moment before it is refused."""
+    from datetime import UTC, datetime
+
+    from aggregator.batch import retention_horizon
+
+    now = datetime(2026, 12, 3, 15, 30, tzinfo=UTC)
+    horizon = retention_horizon(now, timedelta(days=90))
+    assert horizon == datetime(2026, 9, 4, tzinfo=UTC)
+    kept = _split([_reading_record(0, horizon)], now=now)
+    refused = _split([_reading_record(0, horizon - timedelta(microseconds=1))], now=now)
+    assert kept.row_count == 1 and not kept.letters
+    assert refused.letters[0].letter.reason is ReasonCode.TOO_LATE

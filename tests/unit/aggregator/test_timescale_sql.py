@@ -1,5 +1,6 @@
-"""The TimescaleDB branch cannot run here (no TimescaleDB package): its SQL is parsed with
-PostgreSQL's own parser (libpg_query via pglast) so a typo cannot hide until production."""
+"""The TimescaleDB branch of the migrations runs for real in the integration suite (every
+service test runs on both backends); these checks parse it with PostgreSQL's own parser
+(libpg_query via pglast) in a second, and keep the pinned release in one place."""
 
 from __future__ import annotations
 
@@ -46,3 +47,22 @@ def test_the_timescale_function_calls_parse():
         "SELECT add_continuous_aggregate_policy('air_rollup_1m'::regclass, start_offset => interval '8 days', end_offset => NULL, schedule_interval => interval '30 seconds')",
     ):
         assert pglast.parse_sql(statement)
+
+
+def test_the_pinned_timescaledb_release_is_the_same_everywhere():
+    from aggregator.migrate import TESTED_PG_MAJOR, TESTED_TIMESCALEDB
+
+    repo = MIGRATIONS_DIR.parents[1]
+    compose = (repo / "docker-compose.yml").read_text()
+    assert f"timescale/timescaledb:{TESTED_TIMESCALEDB}-pg{TESTED_PG_MAJOR}" in compose
+    script = (repo / "deploy" / "postgres" / "timescaledb.sh").read_text()
+    assert f"VERSION={TESTED_TIMESCALEDB} " in script and f"PG_MAJOR={TESTED_PG_MAJOR}\n" in script
+
+
+def test_migrate_names_the_database_and_warns_off_the_tested_release():
+    from aggregator.migrate import backend_note
+
+    assert backend_note(150020, None) == "database: PostgreSQL 15"
+    assert backend_note(150020, "2.28.3") == "database: PostgreSQL 15, TimescaleDB 2.28.3"
+    assert "not the release the tests run" in backend_note(160004, "2.29.2")
+    assert "not the release the tests run" in backend_note(150020, "2.27.0")
