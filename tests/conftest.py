@@ -100,6 +100,13 @@ def stack(db_backend: str) -> Iterator[TestStack]:
         stop_test_stack(started)
 
 
+@pytest.fixture(scope="session")
+def across_backends() -> dict[str, dict[str, object]]:
+    """What a test saw on each backend (name -> backend -> value), kept for the whole
+    session so the run on the second backend can compare with the first."""
+    return {}
+
+
 @pytest.fixture
 def isolated_env(stack: TestStack) -> dict[str, str]:
     """Settings for one test's services: own topics, consumer group, MQTT group/client."""
