@@ -10,6 +10,10 @@ Modes (one per run):
   and Kafka and PostgreSQL restarted, then the proof (soak.{json,md});
 * ``--scaling``: 1/2 ingest × 1/2 aggregator replicas, and 1k/10k/50k sensors at the
   same rate (scaling.{json,md}).
+
+A run that cannot give its figures (a stage died, the simulator's truth is lost, nothing
+was sent) exits 1 and says why instead of writing a report (``benchmark.verdict``).
+SIGINT and SIGTERM stop it, its children and its private stack (a second one forces).
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add(
         "--max",
         action="store_true",
-        help="publish as fast as the simulator can instead of a fixed --rate",
+        help="publish as fast as the simulator can for --duration (then drain) instead of a "
+        "fixed --rate",
     )
     add(
         "--report",
@@ -155,9 +160,10 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
 def _handle(args: argparse.Namespace) -> int:
     opts = options(args)
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from kotacerdas.benchmark.environment import bench_stack, load_now, machine, prepare_database
+    from kotacerdas.progress import progress_display
 
     console = Console(stderr=True)
     info = machine()
@@ -168,7 +174,8 @@ def _handle(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
         TextColumn("{task.fields[status]}"),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
+    # A bar on a terminal; in a log (CI, `| tee`) a line at least every 10 s instead.
+    with progress_display(console, *columns) as progress:
 
         def say(line: str) -> None:
             progress.console.print(f"  {line}", style="dim", highlight=False)

@@ -3,7 +3,8 @@
 Each package registers its own subcommands (``register(subparsers)``) so this module
 stays a thin composition root. Errors that a user can act on (``UserFacingError`` and
 pydantic validation errors of settings) become one line on stderr and exit code 2,
-never a traceback.
+never a traceback. Every command stops on SIGTERM as on Ctrl-C, and a second signal
+forces (``kotacerdas.shutdown``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from kotacerdas import __version__
 from kotacerdas.errors import UserFacingError
+from kotacerdas.shutdown import Shutdown, stop_on_signals
 
 # Modules that contribute subcommands, in the order `--help` lists them.
 _COMMAND_MODULES = (
@@ -64,8 +66,10 @@ def describe_validation_error(exc: ValidationError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    shutdown = Shutdown()
     try:
-        code = args.handler(args)
+        with stop_on_signals(shutdown):
+            code = args.handler(args)
     except UserFacingError as exc:
         print(f"kotacerdas {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -73,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kotacerdas {args.command}: {describe_validation_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return shutdown.exit_code
     return int(code or 0)
 
 

@@ -3,10 +3,15 @@
 Used by ``kotacerdas run`` (the README's main job) and by the benchmark harness. Each
 service is a child process with its own ops port; its counters are read from /metrics,
 so what we print is what Prometheus would scrape.
+
+Children run in sessions of their own, so a terminal's Ctrl-C reaches only us and we stop
+them (SIGTERM, then SIGKILL after a grace period). Each is tracked by
+``kotacerdas.shutdown``: a second signal to us kills them before we exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,8 +24,13 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from kotacerdas import shutdown
 from kotacerdas.errors import UserFacingError
 from kotacerdas.stack.procs import free_port
+
+# A service's graceful stop (drain, flush, commit) takes a second or two; past this it is
+# killed (its unacknowledged work is redelivered on the next start).
+STOP_GRACE_S = 20.0
 
 
 @dataclass
@@ -33,10 +43,11 @@ class Child:
 
     def start(self, env: dict[str, str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with self.log_path.open("ab") as log, shutdown.shielded():  # started = tracked
+            self.proc = subprocess.Popen(
+                self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            shutdown.track(self.proc.pid)
 
     @property
     def running(self) -> bool:
@@ -66,16 +77,36 @@ class Child:
                 values[key] = sample.value
         return values
 
-    def stop(self, grace_s: float = 20) -> int | None:
-        if not self.running:
-            return self.proc.returncode if self.proc else None
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, grace_s: float = STOP_GRACE_S) -> int | None:
+        with shutdown.shielded():
+            self.terminate()
+            return self.reap(time.monotonic() + grace_s)
+
+    def terminate(self) -> None:
+        """Ask it to stop (SIGTERM: a service drains and commits, the simulator drains)."""
+        if self.running:
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGTERM)
+
+    def reap(self, deadline: float) -> int | None:
+        """Wait for it until ``deadline`` (monotonic), then SIGKILL it and its group."""
+        if self.proc is None:
+            return None
         try:
-            return self.proc.wait(grace_s)
+            code = self.proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            code = self.proc.wait()
+        shutdown.untrack(self.proc.pid)
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL, no clean shutdown (the fault the soak injects)."""
+        if self.proc is not None and self.running:
             self.proc.kill()
-            return self.proc.wait()
+            self.proc.wait()
+            shutdown.untrack(self.proc.pid)
 
     def tail(self, lines: int = 5) -> str:
         try:
@@ -104,16 +135,20 @@ class Pipeline:
             self.log_dir / f"{name or command}.log",
             port,
         )
-        child.start({**os.environ, **self.env})
-        self.children.append(child)
-        return child
+        return self.start_child(child)
 
     def start_simulator(self, *args: str) -> Child:
         child = Child(
             "simulate", kotacerdas_argv("simulate", "--quiet", *args), self.log_dir / "simulate.log"
         )
-        child.start({**os.environ, **self.env})
-        self.children.append(child)
+        return self.start_child(child)
+
+    def start_child(self, child: Child, env: dict[str, str] | None = None) -> Child:
+        """Start ``child`` (with our env, or ``env``) as one of ours: a signal during
+        the start is held until it is on our list, so ``stop`` reaches it."""
+        with shutdown.shielded():
+            child.start(env or {**os.environ, **self.env})
+            self.children.append(child)
         return child
 
     def wait_ready(self, timeout_s: float = 60) -> None:
@@ -130,6 +165,12 @@ class Pipeline:
             names = ", ".join(f"{c.name} ({c.get('/readyz')[1].strip()})" for c in pending)
             raise UserFacingError(f"not ready after {timeout_s:.0f} s: {names}")
 
-    def stop(self) -> None:
-        for child in reversed(self.children):
-            child.stop()
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """All children at once (newest first), each within the same ``grace_s``: stopping
+        them one after another would add their shutdown times."""
+        with shutdown.shielded():
+            for child in reversed(self.children):
+                child.terminate()
+            deadline = time.monotonic() + grace_s
+            for child in reversed(self.children):
+                child.reap(deadline)

@@ -2,8 +2,10 @@
 
 Starts (or reuses) the local stack, applies migrations, loads the registry, starts the
 ingest bridge, the aggregator and the simulator, and prints a live line of throughput
-until Ctrl-C or ``--duration``. The stack keeps running afterwards (``kotacerdas stack
-down`` stops it), so Grafana/`kotacerdas top`/`export` can look at what was stored.
+until Ctrl-C, SIGTERM or ``--duration``, then stops the three within seconds (a second
+signal kills them: ``kotacerdas.shutdown``). The stack keeps running afterwards
+(``kotacerdas stack down`` stops it), so Grafana/`kotacerdas top`/`export` can look at
+what was stored.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from kotacerdas.errors import UserFacingError
 from kotacerdas.pipeline import Child, Pipeline
+from kotacerdas.progress import Cadence
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run the whole pipeline with the simulated pilot cities (the demo)",
         description="Local stack + migrations + registry + ingest + aggregator + simulator, "
-        "with a live throughput line. Ctrl-C stops the services (the stack keeps running).",
+        "with a live throughput line. Ctrl-C or SIGTERM stops the services (the stack keeps "
+        "running).",
     )
     run.add_argument("--duration", default=None, help="stop after this long: 90s, 10m, 1h")
     run.add_argument("--rate", type=float, default=2000.0, help="simulated messages per second")
@@ -138,6 +142,7 @@ def _watch(ingest: Child, aggregate: Child, simulator: Child, duration: float | 
     last, last_t = _totals(ingest, aggregate), started
     first = last
     interactive = sys.stderr.isatty()
+    cadence = Cadence.starting(started)  # a log gets a line every 10 s, not one a second
     while True:
         time.sleep(1.0)
         now = time.monotonic()
@@ -152,7 +157,7 @@ def _watch(ingest: Child, aggregate: Child, simulator: Child, duration: float | 
         )
         if interactive:
             print(f"\r{line}", end="", file=sys.stderr, flush=True)
-        elif int(now - started) % 10 == 0:
+        elif cadence.due(now):
             print(line, file=sys.stderr, flush=True)
         last, last_t = current, now
         for child in (ingest, aggregate):

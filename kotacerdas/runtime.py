@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from kotacerdas.shutdown import STOP_SIGNALS, Shutdown
 
 log = logging.getLogger("kota.runtime")
 _failed: list[str] = []  # background tasks that died: the service exits 1
@@ -34,20 +35,21 @@ def watch(work: Coroutine[Any, Any, Any], name: str, stop: asyncio.Event) -> asy
 
 
 def run_service(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
-    """Run ``main(stop)``; the first SIGINT/SIGTERM sets ``stop``, a second one aborts.
-    Exit status 1 if a watched background task failed."""
+    """Run ``main(stop)``; the first SIGINT/SIGTERM sets ``stop``, a second one forces
+    (``kotacerdas.shutdown``: exit at once, without waiting for a graceful stop that
+    hangs). Exit status 1 if a watched background task failed."""
 
     async def runner() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-
-        def on_signal() -> None:
-            if stop.is_set():
-                raise SystemExit(130)
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal)
+        # The loop's own handlers (not signal.signal): the callback runs as a loop
+        # callback, where setting an asyncio.Event is safe.
+        shutdown = Shutdown(
+            first=lambda _signum: stop.set(),
+            say=lambda line: log.warning(line, extra={"event": "signal"}),
+        )
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, shutdown.handle, sig)
         await main(stop)
 
     asyncio.run(runner())

@@ -57,8 +57,13 @@ def register(subparsers: Any) -> None:
     add(
         "--rate",
         type=float,
-        default=defaults.rate,
-        help="messages per second for the whole run, all processes (default: %(default)s)",
+        default=None,
+        help=f"messages per second for the whole run, all processes (default: {defaults.rate:g})",
+    )
+    add(
+        "--max",
+        action="store_true",
+        help="publish as fast as the broker takes it until --duration has passed (excludes --rate)",
     )
     add(
         "--duration",
@@ -151,8 +156,11 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
     cities = tuple(c.strip() for c in args.cities.split(",") if c.strip())
     if not cities:
         raise UserFacingError("--cities: name at least one city")
-    if args.rate <= 0:
-        raise UserFacingError(f"--rate must be > 0, got {args.rate:g}")
+    if args.max and args.rate is not None:
+        raise UserFacingError("--rate and --max exclude each other")
+    rate = defaults.rate if args.rate is None else args.rate
+    if rate <= 0:
+        raise UserFacingError(f"--rate must be > 0, got {rate:g}")
     if args.processes < 1:
         raise UserFacingError(f"--processes must be ≥ 1, got {args.processes}")
     if not 1 <= args.inflight <= 1000:
@@ -165,10 +173,13 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
             raise UserFacingError(f"--start {args.start!r} is not an ISO 8601 time") from None
         if start.tzinfo is None:
             raise UserFacingError(f"--start {args.start!r} needs a UTC offset, e.g. +07:00")
+    duration_s = parse_duration(args.duration)
+    if args.max:
+        rate = _max_plan_rate(cities, args.scale, duration_s, defaults.max_span_s)
     return SimulationConfig(
         cities=cities,
-        rate=args.rate,
-        duration_s=parse_duration(args.duration),
+        rate=rate,
+        duration_s=duration_s,
         seed=args.seed,
         faults=parse_faults(args.faults),
         formats=parse_formats(args.formats),
@@ -187,7 +198,16 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         drain_timeout_s=defaults.drain_timeout_s,
         status_interval_s=defaults.status_interval_s,
         quiet=args.quiet,
+        max_rate=args.max,
     )
+
+
+def _max_plan_rate(cities: tuple[str, ...], scale: float, duration_s: float, span: float) -> float:
+    from kotacerdas.registry import load_registry
+    from simulators.planner import max_plan_rate
+    from simulators.runner import select_sensors
+
+    return max_plan_rate(select_sensors(load_registry(scale=scale), cities), duration_s, span)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -129,6 +129,9 @@ class SimulationConfig:
     drain_timeout_s: float = 30.0
     status_interval_s: float = 0.5
     quiet: bool = False
+    # As fast as the broker takes it, until ``duration_s`` of wall time has passed; ``rate``
+    # then only sizes the plan (``planner.max_plan_rate``), the run never reaches its end.
+    max_rate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,20 @@ class PlanSpec:
     scenarios: tuple[ScenarioEvent, ...] = ()
 
 
+# "As fast as it can" (``--max``): the plan is sized for this rate, far above what one
+# simulator process reaches (tens of thousands a second); such a run stops at its duration.
+MAX_PLAN_RATE: Final = 200_000.0
+
+
+def max_plan_rate(sensors: Sequence[Sensor], duration_s: float, max_span_s: float) -> float:
+    """The largest rate (at most ``MAX_PLAN_RATE``) that ``make_spec`` plans for ``sensors``
+    over ``duration_s``: past ``max_span_s`` of simulated time a faster rate shortens every
+    interval, and none may fall below ``MIN_INTERVAL_S`` (1 % kept for rounding)."""
+    shortest = min(s.interval_s for s in sensors)
+    limit = shortest * max_span_s * nominal_rate(sensors) / (duration_s * MIN_INTERVAL_S)
+    return min(MAX_PLAN_RATE, 0.99 * limit)
+
+
 def effective_interval(sensor: Sensor, compression: float) -> int:
     return max(MIN_INTERVAL_S, round(sensor.interval_s * compression))
 

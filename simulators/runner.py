@@ -9,13 +9,21 @@ Steps of ``run(config)``:
 4. each worker writes the truth of what it handed to the broker to ``<truth>.part<k>``;
 5. after the workers drained their PUBACKs, the parts are joined into the truth file between a
    ``run`` header and a ``summary`` line.
+
+A run ends when its plan is sent, when ``config.max_rate`` and its duration has passed, or
+on SIGINT/SIGTERM (``kotacerdas.shutdown`` turns SIGTERM into KeyboardInterrupt): sending
+stops, the PUBACKs are drained and the truth is written as usual, marked ``interrupted``.
+With worker processes the parent alone takes the signal and raises a shared ``halt``
+flag; a worker that is not done in time is killed by a second signal.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
@@ -25,6 +33,7 @@ from typing import Any
 
 import msgspec
 
+from kotacerdas import shutdown
 from kotacerdas.errors import UserFacingError
 from kotacerdas.registry import Registry, Sensor, load_registry
 from simulators.config import FAULTS, SimulationConfig
@@ -37,6 +46,9 @@ from simulators.truth import TruthWriter
 # Shared status counters per worker: sent, acked, then one slot per fault.
 _STATUS_FIELDS = ("sent", "acked", *FAULTS)
 _WIDTH = len(_STATUS_FIELDS)
+# How often the send loop looks at the clock for its end (max_rate) and at the halt flag:
+# a stop takes effect within this, at no cost per message beyond a comparison.
+_CHECK_EVERY_S = 0.1
 
 
 @dataclass
@@ -133,6 +145,7 @@ def run(config: SimulationConfig, registry: Registry | None = None) -> Simulatio
                 None,
                 registry,
                 status,
+                None,
             )
         ]
     else:
@@ -141,10 +154,12 @@ def run(config: SimulationConfig, registry: Registry | None = None) -> Simulatio
     report = _report(config, spec, sensors, processes, results, elapsed)
     if config.truth_path is not None:
         _join_truth(config, spec, parts, report)
+    target = "as fast as it can" if config.max_rate else f"target {config.rate:,.0f}"
     status.done(
         f"simulate: sent {report.sent} ({report.valid} valid, {report.invalid} invalid, "
         f"{report.gaps} gaps) acked {report.acked} in {report.send_elapsed_s:.1f}s = "
-        f"{report.achieved_rate:,.0f} msg/s (target {config.rate:,.0f})"
+        f"{report.achieved_rate:,.0f} msg/s ({target})"
+        + (", interrupted" if report.interrupted else "")
     )
     return report
 
@@ -163,63 +178,87 @@ def _run_pool(
 ) -> list[WorkerResult]:
     ctx = mp.get_context("fork")
     counters = ctx.Array("d", len(slices) * len(_STATUS_FIELDS), lock=False)
+    halt = ctx.RawValue("b", 0)
     queue: Any = ctx.Queue()
     procs = [
         ctx.Process(
             target=_worker_entry,
             args=(k, config, spec, [s.sensor_id for s in sl], shares[k], parts[k], counters, queue),
+            kwargs={"halt": halt},
             name=f"kota-sim-{k}",
         )
         for k, sl in enumerate(slices)
     ]
-    for p in procs:
-        p.start()
     results: dict[int, WorkerResult | str] = {}
-    started = time.monotonic()
-    window: deque[tuple[float, int]] = deque(maxlen=6)  # (time, sent) over the last ~3 s
     try:
-        while len(results) < len(procs):
-            while not queue.empty():
-                k, result = queue.get()
-                results[k] = result
-            if len(results) == len(procs):
-                break
-            if (
-                any(not p.is_alive() and p.exitcode not in (0, None) for p in procs)
-                and queue.empty()
-                and len(results) < len(procs)
-            ):
-                time.sleep(0.2)
-                if queue.empty():
-                    raise UserFacingError(
-                        "a simulator worker process died; see its traceback above"
-                    )
-            time.sleep(config.status_interval_s)
-            now = time.monotonic()
-            totals = [
-                int(sum(counters[k * _WIDTH + j] for k in range(len(procs)))) for j in range(_WIDTH)
-            ]
-            sent, acked = totals[0], totals[1]
-            faults = dict(zip(FAULTS, totals[2:], strict=True))
-            window.append((now, sent))
-            first_t, first_sent = window[0]
-            status.show(
-                format_status(
-                    elapsed_s=now - started,
-                    sent=sent,
-                    acked=acked,
-                    target_rate=config.rate,
-                    recent_rate=(sent - first_sent) / max(now - first_t, 1e-9),
-                    faults=faults,
-                )
-            )
+        try:
+            with shutdown.shielded():  # started = tracked (a second signal kills them)
+                for p in procs:
+                    p.start()
+                    shutdown.track(p.pid, group=False)  # they share our process group
+            _collect(config, procs, counters, queue, status, results)
+        except KeyboardInterrupt:
+            # Each worker stops sending, drains its PUBACKs and reports: the truth stays whole.
+            halt.value = 1
+            with shutdown.shielded():
+                _collect(config, procs, counters, queue, status, results)
     finally:
         for p in procs:
-            p.join(timeout=config.drain_timeout_s + 10)
+            if p.pid is not None:  # started
+                p.join(timeout=config.drain_timeout_s + 10)
+                shutdown.untrack(p.pid)
     failures = [r for r in results.values() if isinstance(r, str)]
     if failures:
         raise UserFacingError(failures[0])
     return [r for _, r in sorted(results.items()) if isinstance(r, WorkerResult)]
+
+
+def _collect(
+    config: SimulationConfig,
+    procs: Sequence[Any],
+    counters: Any,
+    queue: Any,
+    status: StatusLine,
+    results: dict[int, WorkerResult | str],
+) -> None:
+    """Gather each worker's result into ``results``, showing the fleet's status meanwhile."""
+    started = time.monotonic()
+    window: deque[tuple[float, int]] = deque(maxlen=6)  # (time, sent) over the last ~3 s
+    while len(results) < len(procs):
+        with shutdown.shielded():  # a result taken off the queue is kept
+            while not queue.empty():
+                k, result = queue.get()
+                results[k] = result
+        if len(results) == len(procs):
+            break
+        gone = [not p.is_alive() for p in procs]
+        if (
+            (all(gone) or any(g and p.exitcode != 0 for g, p in zip(gone, procs, strict=True)))
+            and queue.empty()
+            and len(results) < len(procs)
+        ):
+            time.sleep(0.2)
+            if queue.empty():
+                raise UserFacingError("a simulator worker process died; see its traceback above")
+        time.sleep(config.status_interval_s)
+        now = time.monotonic()
+        totals = [
+            int(sum(counters[k * _WIDTH + j] for k in range(len(procs)))) for j in range(_WIDTH)
+        ]
+        sent, acked = totals[0], totals[1]
+        faults = dict(zip(FAULTS, totals[2:], strict=True))
+        window.append((now, sent))
+        first_t, first_sent = window[0]
+        status.show(
+            format_status(
+                elapsed_s=now - started,
+                sent=sent,
+                acked=acked,
+                target_rate=config.rate,
+                recent_rate=(sent - first_sent) / max(now - first_t, 1e-9),
+                faults=faults,
+            )
+        )
 
 
 def _worker_entry(
@@ -231,13 +270,20 @@ def _worker_entry(
     part: Path | None,
     counters: Any,
     queue: Any,
+    halt: Any = None,
 ) -> None:
+    # A terminal's Ctrl-C reaches the whole process group; the parent alone decides (it
+    # raises ``halt``), else a worker would take the parent's relayed stop for a second
+    # signal and force its way out without its truth.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         result: WorkerResult | str = _worker(
-            k, config, spec, sensor_ids, share, part, counters, None, StatusLine(quiet=True)
+            k, config, spec, sensor_ids, share, part, counters, None, StatusLine(quiet=True), halt
         )
     except UserFacingError as exc:
         result = str(exc)
+    except KeyboardInterrupt:  # a SIGTERM of its own before or after sending
+        result = WorkerResult(interrupted=True)
     queue.put((k, result))
 
 
@@ -251,6 +297,7 @@ def _worker(
     counters: Any,
     registry: Registry | None,
     status: StatusLine,
+    halt: Any,
 ) -> WorkerResult:
     registry = registry or load_registry(config.registry_dir, config.scale)
     sensors = [registry.sensors[sid] for sid in sensor_ids]
@@ -267,7 +314,18 @@ def _worker(
     try:
         publisher.connect(config.connect_timeout_s)
         _send_all(
-            k, config, spec, sensors, registry, share, publisher, writer, counters, status, result
+            k,
+            config,
+            spec,
+            sensors,
+            registry,
+            share,
+            publisher,
+            writer,
+            counters,
+            status,
+            result,
+            halt,
         )
         result.unacked = publisher.drain(config.drain_timeout_s)
     finally:
@@ -290,11 +348,16 @@ def _send_all(
     counters: Any,
     status: StatusLine,
     result: WorkerResult,
+    halt: Any = None,
 ) -> None:
-    pacer = Pacer(share)
+    """Send the plan in order, paced (or as fast as it goes with ``max_rate``), until it
+    ends, the deadline passes, ``halt`` is raised or KeyboardInterrupt (both: interrupted)."""
+    pacer = None if config.max_rate else Pacer(share)
     monotonic, wall = time.monotonic, time.time
     by_fault, by_reason, by_format = result.by_fault, result.by_reason, result.by_format
     started = last_status = monotonic()
+    deadline = started + config.duration_s if config.max_rate else math.inf
+    next_check = started + _CHECK_EVERY_S
     last_sent = 0
     status_every = config.status_interval_s if status.tty else max(5.0, config.status_interval_s)
     sent = valid = 0
@@ -311,7 +374,14 @@ def _send_all(
                     by_fault["dropout"] += 1
                 continue
             now = monotonic()
-            while not pacer.take(now):
+            if now >= next_check:
+                next_check = now + _CHECK_EVERY_S
+                if halt is not None and halt.value:
+                    result.interrupted = True
+                    break
+                if now >= deadline:
+                    break
+            while pacer is not None and not pacer.take(now):
                 publisher.pump(pacer.wait_s(now))
                 now = monotonic()
             assert payload is not None
@@ -334,18 +404,18 @@ def _send_all(
                 publisher.pump(0.0)
                 if counters is not None:
                     _publish_counters(counters, k, sent, publisher.acked, by_fault)
-                if now - last_status >= status_every:
-                    status.show(
-                        format_status(
-                            elapsed_s=now - started,
-                            sent=sent,
-                            acked=publisher.acked,
-                            target_rate=config.rate,
-                            recent_rate=(sent - last_sent) / (now - last_status),
-                            faults=by_fault,
-                        )
+            if now - last_status >= status_every:  # by the clock: slow runs show it too
+                status.show(
+                    format_status(
+                        elapsed_s=now - started,
+                        sent=sent,
+                        acked=publisher.acked,
+                        target_rate=config.rate,
+                        recent_rate=(sent - last_sent) / (now - last_status),
+                        faults=by_fault,
                     )
-                    last_status, last_sent = now, sent
+                )
+                last_status, last_sent = now, sent
     except KeyboardInterrupt:
         result.interrupted = True
     result.send_elapsed_s = monotonic() - started
@@ -419,6 +489,7 @@ def _join_truth(
         "seed": config.seed,
         "cities": list(config.cities),
         "rate": config.rate,
+        "max_rate": config.max_rate,
         "duration_s": config.duration_s,
         "scale": config.scale,
         "faults": dict(config.faults),

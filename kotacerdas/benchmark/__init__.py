@@ -11,6 +11,7 @@ Modules, one job each:
 | ``kafka_io`` | produce readings, time spans of topics, group lag | Kafka |
 | ``floors`` | the raw floors: bare paho, bare Kafka producer/consumer, plain COPY | all three |
 | ``pipeline_run`` | the whole pipeline at a fixed or maximum rate, sampled every second | all |
+| ``verdict`` | whether a run has figures to report, or the reasons it has none | none |
 | ``latency`` | publish → visible latency from the truth file and the stored rows | PostgreSQL |
 | ``reconcile`` | truth file vs what was stored and dead-lettered (pure) | none |
 | ``soak`` | the soak with faults and its proof | all |

@@ -3,7 +3,8 @@
 A private stack uses the same code and config as ``kotacerdas stack up`` in a throw-away
 state folder, so a benchmark never disturbs ``.kota``; everything it started is stopped
 by PID (``LocalStack.down``) and the folder removed. ``use_local=True`` reuses the
-developer's stack (``.kota``) and leaves it running.
+developer's stack (``.kota``) and leaves it running. A private stack's services are
+children of the benchmark: a second SIGINT/SIGTERM kills them (``kotacerdas.shutdown``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kotacerdas import shutdown
 from kotacerdas.registry import Registry
 from kotacerdas.stack import kafka, mosquitto, postgres
 from kotacerdas.stack.manager import LocalStack
@@ -42,6 +44,7 @@ class BenchStack:
     local: LocalStack
     env: dict[str, str]
     owned: bool
+    _tracked: list[int] = field(default_factory=list)
 
     @property
     def state(self) -> Path:
@@ -58,6 +61,17 @@ class BenchStack:
     def restart(self) -> None:
         """Start whatever is stopped again (same ports, same data)."""
         self.local.up(install=False)
+        self.track()
+
+    def track(self) -> None:
+        """Let a forced stop (second signal) kill the services of a private stack."""
+        if not self.owned:
+            return
+        for pid in self._tracked:
+            shutdown.untrack(pid)
+        self._tracked = [pid for pid in self.service_pids().values() if pid is not None]
+        for pid in self._tracked:
+            shutdown.track(pid)
 
     def service_pids(self) -> dict[str, int | None]:
         """Main PIDs of the three services (None: not running)."""
@@ -71,6 +85,7 @@ class BenchStack:
         """Rewrite the broker's password file for ``registry`` (``up`` reloads Mosquitto)."""
         self.local = LocalStack(self.local.settings, registry)
         self.local.up(say, install=False)
+        self.track()
 
 
 @contextmanager
@@ -97,10 +112,12 @@ def bench_stack(
     stack = BenchStack(local, {}, owned=True)
     try:
         stack.env = {**local.up(say), "KOTA_ENV": "test"}
+        stack.track()
         yield stack
     finally:
-        stack.local.down()
-        shutil.rmtree(state, ignore_errors=True)
+        with shutdown.shielded():  # a first signal meanwhile must not leave it half down
+            stack.local.down()
+            shutil.rmtree(state, ignore_errors=True)
 
 
 def child_env(env: dict[str, str], **extra: str) -> dict[str, str]:
@@ -149,8 +166,10 @@ def conninfo(env: dict[str, str], role: str = "writer") -> str:
 def prepare_database(env: dict[str, str], registry: Registry | None = None) -> None:
     """Migrations (as the owner) and the registry (as the writer): idempotent."""
     from aggregator.migrate import apply
-    from kotacerdas.registry import load_registry
     from kotacerdas.registry_store import load_into_database
+    from kotacerdas.settings import RegistrySettings
 
     apply(conninfo(env, "owner"))
-    load_into_database(registry or load_registry(), conninfo(env, "writer"))
+    # The registry the stack's broker was given (KOTA_REGISTRY_DIR included): loading the
+    # pilot cities alone would mark the extra cities' sensors of a reused stack inactive.
+    load_into_database(registry or RegistrySettings().load(), conninfo(env, "writer"))

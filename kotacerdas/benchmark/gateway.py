@@ -16,8 +16,10 @@ Reads KOTA_MQTT_HOST/PORT and KOTA_GATEWAY_PASSWORD. Prints one JSON line when d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import sys
 import time
 import zlib
 
@@ -26,6 +28,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from kotacerdas.registry import load_registry
+from kotacerdas.shutdown import stop_on_signals
 from simulators.planner import make_spec, plan
 
 CITIES = ("jakarta", "makassar", "banyuwangi", "sumedang")
@@ -68,28 +71,32 @@ def main() -> None:
     encode = msgspec.json.Encoder().encode
     pending: list[list[mqtt.MQTTMessageInfo]] = [[] for _ in clients]
     sent = 0
+    interrupted = False
     with open(args.truth, "wb") as truth:
         start = time.monotonic()
-        for item in plan(spec, sensors, registry, emit_scenarios=False):
-            if item.topic is None:
-                continue
-            due = start + sent / args.rate
-            wait = due - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            k = zlib.crc32(item.truth["sensor_id"].encode()) % len(clients)
-            pending[k].append(clients[k].publish(item.topic, item.payload, qos=1))
-            if len(pending[k]) >= WINDOW:
-                pending[k].pop(0).wait_for_publish(60)
-            truth.write(encode({**item.truth, "sent_at": time.time()}) + b"\n")
-            sent += 1
+        try:
+            for item in plan(spec, sensors, registry, emit_scenarios=False):
+                if item.topic is None:
+                    continue
+                due = start + sent / args.rate
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                k = zlib.crc32(item.truth["sensor_id"].encode()) % len(clients)
+                pending[k].append(clients[k].publish(item.topic, item.payload, qos=1))
+                if len(pending[k]) >= WINDOW:
+                    pending[k].pop(0).wait_for_publish(60)
+                truth.write(encode({**item.truth, "sent_at": time.time()}) + b"\n")
+                sent += 1
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: what was sent is still acked and told
+            interrupted = True
         elapsed = time.monotonic() - start
         for queue in pending:
             for info in queue:
                 info.wait_for_publish(60)
-        truth.write(
-            encode({"kind": "summary", "sent": sent, "achieved_rate": sent / elapsed}) + b"\n"
-        )
+        elapsed = max(elapsed, 1e-9)
+        summary = {"sent": sent, "achieved_rate": sent / elapsed, "interrupted": interrupted}
+        truth.write(encode({"kind": "summary", **summary}) + b"\n")
     for client in clients:
         client.loop_stop()
         client.disconnect()
@@ -101,4 +108,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # SIGTERM as Ctrl-C (kotacerdas.shutdown): sending stops, the truth gets its summary.
+    with stop_on_signals() as stopping, contextlib.suppress(KeyboardInterrupt):
+        main()
+    sys.exit(stopping.exit_code if stopping.received else 0)

@@ -8,9 +8,14 @@ Steps of ``run_pipeline``:
    its truth file on, no faults (the soak covers faults);
 3. every second: each stage's counters from its /metrics, CPU seconds and RSS of every
    component's process tree from /proc;
-4. after the simulator ends: wait until every valid reading is stored (the drain);
+4. after the simulator ends (at ``--max``: when its duration has passed): wait until
+   every valid reading is stored (the drain);
 5. the steady window (after a warm-up, until the simulator ended) gives each stage's
    rate, CPU per component and publish → visible latency (``latency``).
+
+A run that cannot give its figures (a stage died, the truth is missing, nothing was
+sent, the drain gave up) raises ``verdict.RunFailed`` with the reasons, never a report of
+zeros (``verdict.problems``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +41,14 @@ from kotacerdas.benchmark.stats import (
     rate_between,
     rate_in,
 )
+from kotacerdas.benchmark.verdict import RunFacts, RunFailed, problems
 from kotacerdas.contract import DOMAINS
 from kotacerdas.pipeline import Child, Pipeline
+from kotacerdas.shutdown import shielded
 from simulators.truth import read_truth
 
 BENCH_FORMATS = "native=0.6,senml=0.25,ngsi=0.15"
 CITIES = "jakarta,makassar,banyuwangi,sumedang"
-MAX_RATE = 200_000.0  # "as fast as it can": far above what one simulator process reaches
 COMPONENTS = ("simulator", "mosquitto", "ingest", "kafka", "aggregator", "postgresql")
 
 Progress = Callable[[float, str], None]
@@ -247,13 +253,13 @@ def run_pipeline(stack: BenchStack, config: RunConfig, progress: Progress = _noo
             }
             return found
 
-        rate = config.rate or MAX_RATE
+        services = [*ingests, *aggregators]
         wall_began = time.time()
         began = time.monotonic()
-        simulator = _start_publisher(sim_pipeline, config, rate, truth, env)
+        simulator = _start_publisher(sim_pipeline, config, truth, env)
         sampler = _Sampler(ingests, aggregators, roots, began)
         sampler.start()
-        while simulator.running:
+        while simulator.running and not _dead(services):
             progress(time.monotonic() - began, _live(sampler))
             time.sleep(0.5)
         sim_end = time.monotonic() - began
@@ -262,11 +268,33 @@ def run_pipeline(stack: BenchStack, config: RunConfig, progress: Progress = _noo
         summary = next((r for r in records if r.get("kind") == "summary"), {})
         valid = sum(1 for m in messages if m["valid"])
         last_sent = max((m["sent_at"] for m in messages), default=wall_began) - wall_began
-        drain_s = _drain(sampler, valid, config.drain_timeout_s, began, progress)
+        facts = RunFacts(
+            truth_found=truth.exists(),
+            summary_found=bool(summary),
+            simulator_exit=simulator.proc.poll() if simulator.proc else None,
+            sent=len(messages),
+            valid=valid,
+            dead=_dead(services),
+        )
+        drain_s = None
+        if not problems(facts):  # else there is nothing worth waiting for
+            drain_s = _drain(sampler, valid, config.drain_timeout_s, began, progress, services)
+            dead = _dead(services)  # a service that died is the reason, not the timeout
+            gave_up = drain_s is None and not dead
+            facts = replace(
+                facts,
+                dead=dead,
+                stored=sampler.counters.get("stored", 0.0),
+                drain_timeout_s=config.drain_timeout_s if gave_up else None,
+            )
         sampler.stop()
+        failed = problems(facts)
+        if failed:
+            raise RunFailed([*failed, f"logs in {log_dir}"])
     finally:
-        for p in reversed(pipelines):
-            p.stop()
+        with shielded():  # every pipeline, even if a signal comes meanwhile
+            for p in reversed(pipelines):
+                p.stop()
     truth.unlink(missing_ok=True)
     window = (config.warmup_s, min(sim_end, last_sent))
     visible = latency.visible_times(conninfo(stack.env, "writer"), wall_began - 1)
@@ -324,10 +352,22 @@ def run_pipeline(stack: BenchStack, config: RunConfig, progress: Progress = _noo
     )
 
 
+def _dead(children: list[Child]) -> tuple[str, ...]:
+    """The services that exited, each with its exit status and the last line of its log."""
+    return tuple(
+        f"{c.name} (exit {c.proc.returncode if c.proc else '?'}: {c.tail(1)})"
+        for c in children
+        if not c.running
+    )
+
+
 def _start_publisher(
-    pipeline: Pipeline, config: RunConfig, rate: float, truth: Path, env: dict[str, str]
+    pipeline: Pipeline, config: RunConfig, truth: Path, env: dict[str, str]
 ) -> Child:
     if config.publisher == "gateway":
+        if config.rate is None:
+            raise ValueError("the gateway publisher runs at a fixed rate, not as fast as it can")
+        rate = config.rate
         child = Child(
             "gateway",
             [
@@ -347,14 +387,13 @@ def _start_publisher(
             ],
             pipeline.log_dir / "gateway.log",
         )
-        child.start({**os.environ, **env})
-        pipeline.children.append(child)
-        return child
+        return pipeline.start_child(child, {**os.environ, **env})
+    # --max: as fast as it goes, and it stops when --duration has passed.
+    pace = ("--max",) if config.rate is None else ("--rate", f"{config.rate:g}")
     return pipeline.start_simulator(
         "--cities",
         CITIES,
-        "--rate",
-        f"{rate:g}",
+        *pace,
         "--duration",
         f"{config.duration_s:g}s",
         "--seed",
@@ -384,10 +423,17 @@ def _live(sampler: _Sampler) -> str:
 
 
 def _drain(
-    sampler: _Sampler, valid: int, timeout_s: float, began: float, progress: Progress
+    sampler: _Sampler,
+    valid: int,
+    timeout_s: float,
+    began: float,
+    progress: Progress,
+    services: list[Child],
 ) -> float | None:
+    """Seconds until every valid reading was stored; None after ``timeout_s`` or when a
+    service died (it would never come)."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
+    while time.monotonic() - started < timeout_s and not _dead(services):
         stored = sampler.counters.get("stored", 0.0)
         progress(time.monotonic() - began, f"draining: {stored:,.0f}/{valid:,} stored")
         if stored >= valid:

@@ -281,9 +281,7 @@ class _Services:
 
     def kill(self, command: str) -> None:
         child = self.current[command]
-        if child.proc is not None and child.running:
-            child.proc.kill()  # SIGKILL: no clean shutdown, no flush, no ack
-            child.proc.wait()
+        child.kill()  # SIGKILL: no clean shutdown, no flush, no ack
         time.sleep(1.0)
         self.start(command)
         deadline = time.monotonic() + 90

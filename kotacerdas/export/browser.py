@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from kotacerdas import shutdown
 from kotacerdas.export.errors import BrowserUnavailable
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _port(profile: Path, proc: subprocess.Popen[bytes]) -> tuple[int, str]:
 
 
 def inspect(
-    html: Path, png: Path, width: int = 1280, timeout_s: float = 60.0, pdf: Path | None = None
+    html: Path | str, png: Path, width: int = 1280, timeout_s: float = 60.0, pdf: Path | None = None
 ) -> PageReport:
     """Render ``html``; write the full-page PNG (and the PDF when ``pdf`` is given)."""
     with tempfile.TemporaryDirectory(prefix="kota-chromium-") as tmp:
@@ -159,12 +160,15 @@ def inspect(
             stderr=subprocess.STDOUT,
         )
         try:
+            shutdown.track(proc.pid, group=False)  # a forced stop (second signal) kills it
             from websockets.sync.client import connect
 
             port, path = _port(profile, proc)
             url = f"ws://127.0.0.1:{port}{path}"
             with connect(url, max_size=None, open_timeout=timeout_s) as ws:
-                return _render(_Cdp(ws, timeout_s), html.resolve(), png, width, pdf)
+                # a str is a URL (the read API's pages); a Path a local file
+                target = html if isinstance(html, str) else html.resolve().as_uri()
+                return _render(_Cdp(ws, timeout_s), target, png, width, pdf)
         finally:
             proc.terminate()
             try:
@@ -172,17 +176,18 @@ def inspect(
             except subprocess.TimeoutExpired:
                 proc.kill()  # said: it did not stop on SIGTERM within the bound
                 proc.wait()
+            shutdown.untrack(proc.pid)
             log.close()
 
 
-def _render(cdp: _Cdp, html: Path, png: Path, width: int, pdf: Path | None) -> PageReport:
+def _render(cdp: _Cdp, url: str, png: Path, width: int, pdf: Path | None) -> PageReport:
     target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Runtime", "Log", "Page"):
         cdp.call(f"{domain}.enable", session=session)
     metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
     cdp.call("Emulation.setDeviceMetricsOverride", metrics, session)
-    cdp.call("Page.navigate", {"url": html.as_uri()}, session)
+    cdp.call("Page.navigate", {"url": url}, session)
     cdp.wait_for("Page.loadEventFired")
     probe = cdp.call("Runtime.evaluate", {"expression": _PROBE, "returnByValue": True}, session)
     page = json.loads(probe["result"]["value"])

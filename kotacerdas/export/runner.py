@@ -15,11 +15,9 @@ the command exits non-zero if any city failed.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,8 +37,6 @@ from kotacerdas.export.errors import ExportError, UnknownCity
 from kotacerdas.export.fingerprint import sha256_bytes
 from kotacerdas.export.inputs import Inputs
 from kotacerdas.export.window import Kind, Period, previous_complete, window
-
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass(frozen=True)
@@ -107,17 +103,18 @@ def watch(
     first pass after a period closes exports it, later passes find it unchanged (or
     rewrite it when late data changed its inputs). A pass that fails for a city is
     recorded and retried at the next pass.
+
+    A signal (KeyboardInterrupt; ``kotacerdas.shutdown`` makes SIGTERM one) stops the
+    wait or the pass in progress at once: a pass can take minutes (the lock of another
+    exporter, a slow database, Chromium). Cutting a pass short is safe: every file is
+    written atomically and its manifest line only after its files, so the next pass
+    writes that city-period again.
     """
-    stop = threading.Event()
     skew = request.now - datetime.now(UTC)
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
-    try:
-        while not stop.is_set():
+    with suppress(KeyboardInterrupt):  # the way out
+        while True:
             run(replace(request, now=datetime.now(UTC) + skew), conninfo, say)
-            stop.wait(interval_s)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            time.sleep(interval_s)
     say("export watch stopped")
     return 0
 
