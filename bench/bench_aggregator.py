@@ -1,7 +1,9 @@
-"""Benchmark: Kafka → PostgreSQL with rollups on, beside the plain-COPY floor, one run.
+"""Benchmark: Kafka → PostgreSQL with rollups on, beside the plain-COPY floor, one run,
+on each database backend in turn (plain PostgreSQL, then TimescaleDB where installed):
 
-1. floor: the same rows COPY'd from CSV files into the same partitioned raw tables
-   (psql \\copy, no Kafka, no dedup, no rollups); beside it two ceilings of parts of the
+1. floor: the same rows COPY'd from CSV files into the same raw tables of that backend
+   (daily partitions, or hypertables with 1-day chunks; psql \\copy, no Kafka, no dedup,
+   no rollups); beside it two ceilings of parts of the
    path: the prescribed write (staging COPY + INSERT … ON CONFLICT) in SQL alone, and a
    bare aiokafka consumer reading the same records;
 2. ours: the rows pre-loaded into Kafka, then `kotacerdas aggregate` consumes them:
@@ -14,7 +16,7 @@
 3. lag: readings produced live at half the sustained rate with event time = now; a
    poller samples (now − newest event time visible in v_air_reading) every 50 ms.
 Writes bench/results/aggregator.{json,md}.
-    .venv/bin/python bench/bench_aggregator.py [--rows 300000]
+    .venv/bin/python bench/bench_aggregator.py [--rows 300000] [--backends postgres,timescaledb]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from harness import machine, percentile, poll_until, private_stack, write_results
@@ -42,6 +45,8 @@ from kotacerdas.pipeline import Pipeline
 from kotacerdas.registry import load_registry
 from kotacerdas.registry_store import load_into_database
 from kotacerdas.settings import DatabaseSettings, OwnerDatabaseSettings, ReaderDatabaseSettings
+from kotacerdas.stack.postgres import timescaledb_installed
+from kotacerdas.stack.prereq import find_tools
 from kotacerdas.wire import encode_reading
 
 
@@ -161,78 +166,101 @@ def lag(env: dict[str, str], rate: float, log_dir: Path, seconds: float = 20) ->
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=300_000)
-    args = parser.parse_args()
-    info = machine()
-    with private_stack() as env, tempfile.TemporaryDirectory() as tmp:
+def one_backend(backend: str, rows: int) -> dict[str, Any]:
+    """Every figure of one backend, on a private stack of its own."""
+    with private_stack(db_backend=backend) as env, tempfile.TemporaryDirectory() as tmp:
         os.environ.update(env)
         apply(OwnerDatabaseSettings().conninfo())
         load_into_database(load_registry(), DatabaseSettings().conninfo())
         log_dir = Path(env["KOTA_STATE_DIR"]) / "logs"
-        data = readings(args.rows, datetime.now(UTC) - timedelta(days=2))
-        print("floor: COPY from files ...", file=sys.stderr)
+        data = readings(rows, datetime.now(UTC) - timedelta(days=2))
+        say = lambda what: print(f"[{backend}] {what} ...", file=sys.stderr)  # noqa: E731
+        say("floor: COPY from files")
         base = floor(env, data, Path(tmp))
-        print("the prescribed write path in SQL alone (staging + ON CONFLICT) ...", file=sys.stderr)
+        say("the prescribed write path in SQL alone (staging + ON CONFLICT)")
         staged = staged_floor(env, data)
-        print("a bare aiokafka consumer reading the same records ...", file=sys.stderr)
+        say("a bare aiokafka consumer reading the same records")
         bare_kafka = kafka_floor(env, data)
-        print("ours: Kafka → aggregator with rollups ...", file=sys.stderr)
+        say("ours: Kafka → aggregator with rollups")
         mine = ours(env, data, log_dir)
-        print("ours without the indicator job ...", file=sys.stderr)
+        say("ours without the indicator job")
         bare = ours(env, data, log_dir, indicators=False)
         _empty_tables()
-        print("lag at half the sustained rate ...", file=sys.stderr)
+        say("lag at half the sustained rate")
         late = lag(env, round(mine["rate"] / 2), log_dir)
-    ratio = mine["rate"] / base["rate"]
-    result = {
-        "machine": info,
+    return {
         "floor": base,
         "staged_sql": staged,
         "kafka_consumer": bare_kafka,
         "ours": mine,
         "ours_without_indicators": bare,
         "lag": late,
-        "ratio": ratio,
+        "ratio": mine["rate"] / base["rate"],
     }
-    table = [
-        ["run", "rows/s", "ratio to floor"],
-        ["floor: COPY from CSV into the partitioned raw tables", f"{base['rate']:.0f}", "1.00"],
-        [
-            "ceiling: staging COPY + INSERT … ON CONFLICT, SQL alone (the prescribed path)",
-            f"{staged['rate']:.0f}",
-            f"{staged['rate'] / base['rate']:.2f}",
-        ],
-        [
-            "ceiling: a bare aiokafka consumer (json.loads only), alone on the machine",
-            f"{bare_kafka['consumer_rate']:.0f}",
-            f"{bare_kafka['consumer_rate'] / base['rate']:.2f}",
-        ],
-        [
-            "kotacerdas aggregate: Kafka → raw tables (rollups running)",
-            f"{mine['rate']:.0f}",
-            f"{ratio:.2f}",
-        ],
-        [
-            "… until the 1 min/1 h/1 day rollups have caught up too",
-            f"{mine['rate_with_rollups']:.0f}",
-            f"{mine['rate_with_rollups'] / base['rate']:.2f}",
-        ],
-        [
-            "same, indicator job paused (it back-fills every 5-min window of the replayed span)",
-            f"{bare['rate']:.0f}",
-            f"{bare['rate'] / base['rate']:.2f}",
-        ],
+
+
+TABLES = {"postgres": "daily partitions", "timescaledb": "hypertables (1-day chunks)"}
+
+
+def rows_of(backend: str, r: dict[str, Any]) -> list[list[str]]:
+    base = r["floor"]["rate"]
+
+    def row(what: str, rate: float) -> list[str]:
+        return [backend, what, f"{rate:.0f}", f"{rate / base:.2f}"]
+
+    return [
+        row(f"floor: COPY from CSV into the raw {TABLES[backend]}", base),
+        row("ceiling: staging COPY + INSERT … ON CONFLICT, SQL alone", r["staged_sql"]["rate"]),
+        row(
+            "ceiling: a bare aiokafka consumer (json.loads only)",
+            r["kafka_consumer"]["consumer_rate"],
+        ),
+        row("kotacerdas aggregate: Kafka → raw tables (rollups running)", r["ours"]["rate"]),
+        row(
+            "… until the 1 min/1 h/1 day rollups have caught up too", r["ours"]["rate_with_rollups"]
+        ),
+        row("same, indicator job paused", r["ours_without_indicators"]["rate"]),
     ]
-    notes = [
-        f"Lag event time → visible in v_air_reading at {late['rate']:.0f} readings/s (half "
-        f"the sustained rate): p50 {late['p50_s']:.2f} s, p99 {late['p99_s']:.2f} s "
-        f"({late['samples']} samples every 50 ms).",
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument(
+        "--backends", default="postgres,timescaledb", help="comma-separated, run in this order"
+    )
+    args = parser.parse_args()
+    info = machine()
+    results: dict[str, Any] = {}
+    notes: list[str] = []
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        if backend == "timescaledb" and not timescaledb_installed(find_tools(False).pg_bin):
+            notes.append("TimescaleDB is not installed here: its half was not measured.")
+            continue
+        results[backend] = one_backend(backend, args.rows)
+    table = [["backend", "run", "rows/s", "ratio to that backend's floor"]]
+    for backend, r in results.items():
+        table += rows_of(backend, r)
+        late = r["lag"]
+        notes.append(
+            f"{backend}: lag event time → visible in v_air_reading at {late['rate']:.0f} "
+            f"readings/s (half the sustained rate): p50 {late['p50_s']:.2f} s, "
+            f"p99 {late['p99_s']:.2f} s ({late['samples']} samples every 50 ms)."
+        )
+    if {"postgres", "timescaledb"} <= results.keys():
+        pg, ts = results["postgres"], results["timescaledb"]
+        notes.append(
+            "TimescaleDB / PostgreSQL, same run: floor "
+            f"{ts['floor']['rate'] / pg['floor']['rate']:.2f}×, aggregator "
+            f"{ts['ours']['rate'] / pg['ours']['rate']:.2f}×, with rollups caught up "
+            f"{ts['ours']['rate_with_rollups'] / pg['ours']['rate_with_rollups']:.2f}×."
+        )
+    notes.append(
         f"{args.rows} readings of the 463 registry sensors (air, traffic, waste), "
-        "one transaction per batch, offsets committed after it.",
-    ]
-    write_results("aggregator", result, table, notes)
+        "one transaction per batch, offsets committed after it; each backend on a private "
+        "stack of its own, one after the other."
+    )
+    write_results("aggregator", {"machine": info, "backends": results}, table, notes)
 
 
 if __name__ == "__main__":

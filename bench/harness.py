@@ -49,9 +49,9 @@ __all__ = [
 
 
 @contextmanager
-def private_stack(partitions: int = 6) -> Iterator[dict[str, str]]:
+def private_stack(partitions: int = 6, db_backend: str = "postgres") -> Iterator[dict[str, str]]:
     """The environment (``KOTA_*``) of a private stack, removed afterwards."""
-    with bench_stack(partitions=partitions) as stack:
+    with bench_stack(partitions=partitions, db_backend=db_backend) as stack:
         yield stack.env
 
 

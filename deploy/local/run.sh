@@ -3,6 +3,7 @@
 #
 #   bash deploy/local/run.sh demo [--duration 2m] [--rate 2000]   the whole pipeline
 #   bash deploy/local/run.sh test [pytest args]                    every test
+#   bash deploy/local/run.sh lint                                  ruff + mypy (CI runs it)
 #   bash deploy/local/run.sh kotacerdas <command> …                any CLI command
 #
 # Idempotent: apt packages are installed only when missing (and only as root; otherwise
@@ -52,6 +53,11 @@ case "$command" in
     # available here; the tests then skip that half and say why).
     bash deploy/postgres/timescaledb.sh || [[ $? -eq 3 ]]
     exec .venv/bin/python -m pytest "$@" ;;
+  lint)
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    # strict on the pure core and the contract (pyproject.toml [tool.mypy])
+    exec .venv/bin/mypy cityscore kotacerdas/contract.py kotacerdas/reasons.py ;;
   kotacerdas) exec .venv/bin/kotacerdas "$@" ;;
-  *) echo "usage: bash deploy/local/run.sh demo|test|kotacerdas …" >&2; exit 2 ;;
+  *) echo "usage: bash deploy/local/run.sh demo|test|lint|kotacerdas …" >&2; exit 2 ;;
 esac

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from kotacerdas import shutdown
 from kotacerdas.registry import Registry
 from kotacerdas.stack import kafka, mosquitto, postgres
 from kotacerdas.stack.manager import LocalStack
-from kotacerdas.stack.settings import REPO_ROOT, StackSettings
+from kotacerdas.stack.settings import REPO_ROOT, DbBackend, StackSettings
 
 RESULTS = REPO_ROOT / "bench" / "results"
 TOOLS = REPO_ROOT / "bench" / "tools"
@@ -96,8 +95,12 @@ def bench_stack(
     kafka_heap_mb: int = 1024,
     registry: Registry | None = None,
     say: Say = _stderr,
+    db_backend: DbBackend = "postgres",
 ) -> Iterator[BenchStack]:
-    """A private stack on free ports (removed afterwards), or the developer's ``.kota``."""
+    """A private stack on free ports (removed afterwards), or the developer's ``.kota``.
+
+    ``db_backend``: plain PostgreSQL unless asked, so figures compare with earlier runs
+    whatever the machine has installed (bench_aggregator.py measures both)."""
     if use_local:
         local = LocalStack(StackSettings(), registry)
         env = local.up(say)
@@ -106,7 +109,9 @@ def bench_stack(
     state = Path(tempfile.mkdtemp(prefix="kota-bench-"))
     state.chmod(0o755)  # PostgreSQL and Mosquitto run as their own users
     local = LocalStack(
-        StackSettings.private(state, kafka_partitions=partitions, kafka_heap_mb=kafka_heap_mb),
+        StackSettings.private(
+            state, kafka_partitions=partitions, kafka_heap_mb=kafka_heap_mb, db_backend=db_backend
+        ),
         registry,
     )
     stack = BenchStack(local, {}, owned=True)
@@ -116,8 +121,7 @@ def bench_stack(
         yield stack
     finally:
         with shutdown.shielded():  # a first signal meanwhile must not leave it half down
-            stack.local.down()
-            shutil.rmtree(state, ignore_errors=True)
+            stack.local.remove()
 
 
 def child_env(env: dict[str, str], **extra: str) -> dict[str, str]:
