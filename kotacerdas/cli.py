@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "kotacerdas.bench_cli",
     "kotacerdas.dashboards_cli",
     "kotacerdas.export_cli",
+    "kotacerdas.api.cli",
 )
 
 
