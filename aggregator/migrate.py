@@ -33,8 +33,7 @@ def backend_note(server_version_num: int, timescaledb: str | None) -> str:
     major = server_version_num // 10000
     name = f"PostgreSQL {major}" + (f", TimescaleDB {timescaledb}" if timescaledb else "")
     tested = timescaledb is None or (
-        timescaledb.split(".")[:2] == TESTED_TIMESCALEDB.split(".")[:2]
-        and major == TESTED_PG_MAJOR
+        timescaledb.split(".")[:2] == TESTED_TIMESCALEDB.split(".")[:2] and major == TESTED_PG_MAJOR
     )
     if tested:
         return f"database: {name}"

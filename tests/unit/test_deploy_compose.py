@@ -174,7 +174,9 @@ def test_third_party_images_are_the_official_ones() -> None:
     found = services()
     assert found["mosquitto"]["image"].startswith("eclipse-mosquitto:2.")
     assert found["kafka"]["image"].startswith("apache/kafka:4.")
-    assert re.fullmatch(r"timescale/timescaledb:2\.\d+\.\d+-pg1[5-7]", found["timescaledb"]["image"])
+    assert re.fullmatch(
+        r"timescale/timescaledb:2\.\d+\.\d+-pg1[5-7]", found["timescaledb"]["image"]
+    )
     assert found["grafana"]["image"].startswith("grafana/grafana:")
 
 
