@@ -79,6 +79,14 @@ class TooLarge(Problem):
     code, title, status = "too-large", "Result too large", 413
 
 
+class NotImplementedOption(Problem):
+    """A query option the SensorThings subset does not implement (OGC 18-088 §9.3:
+    "SHALL fail any request that contains the unsupported option and SHALL return
+    501 Not Implemented")."""
+
+    code, title, status = "not-implemented", "Not implemented", 501
+
+
 class DatabaseUnavailable(Problem):
     code, title, status = "database-unavailable", "Database unavailable", 503
 
@@ -97,5 +105,6 @@ BY_STATUS: Final[dict[int, type[Problem]]] = {
     406: NotAcceptable,
     413: TooLarge,
     429: TooManyRequests,
+    501: NotImplementedOption,
     503: DatabaseUnavailable,
 }

@@ -10,6 +10,9 @@ The mapping (OGC 18-088 §8.2; ids are strings, written ``Things('jkt-air-0001')
 | ObservedProperty  | a canonical metric (kotacerdas.contract.METRICS) | metric name        |
 | Datastream        | one metric of one station             | ``sensor:metric``             |
 | Observation       | one stored reading's metric value     | ``sensor:metric:epoch_ms``    |
+| FeatureOfInterest | the station's point (in-situ sensing) | sensor id                     |
+
+HistoricalLocations exist as an (always empty) entity set: stations do not move.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ VERSION: Final = "v1.1"
 OM_MEASUREMENT: Final = (
     "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 )  # fmt: skip
+#: encodingType of GeoJSON locations and features (18-088 encodingType code list).
+GEOJSON: Final = "application/geo+json"
 #: Entity sets and the navigation properties of each (§8.2, one hop).
 NAVIGATION: Final[dict[str, dict[str, str]]] = {
     "Things": {"Locations": "Locations", "HistoricalLocations": "HistoricalLocations",
@@ -35,6 +40,8 @@ NAVIGATION: Final[dict[str, dict[str, str]]] = {
     "Datastreams": {"Thing": "Things", "Sensor": "Sensors",
                     "ObservedProperty": "ObservedProperties", "Observations": "Observations"},
     "Observations": {"Datastream": "Datastreams", "FeatureOfInterest": "FeaturesOfInterest"},
+    "FeaturesOfInterest": {"Observations": "Observations"},
+    "HistoricalLocations": {"Thing": "Things", "Locations": "Locations"},
 }  # fmt: skip
 #: UCUM codes of our units (SensorThings unitOfMeasurement.definition).
 UCUM: Final = {"µg/m³": "ug/m3", "°C": "Cel", "%": "%", "dB(A)": "dB", "km/h": "km/h",
@@ -81,13 +88,32 @@ def thing(base: str, s: Station) -> dict[str, Any]:
     })  # fmt: skip
 
 
+def _point(s: Station) -> dict[str, Any] | None:
+    """GeoJSON Point (RFC 7946: lon, lat), or null: ``coordinates: null`` is no geometry."""
+    if s.lat is None or s.lon is None:
+        return None
+    return {"type": "Point", "coordinates": [s.lon, s.lat]}
+
+
 def location(base: str, s: Station) -> dict[str, Any]:
-    point = None if s.lat is None or s.lon is None else [s.lon, s.lat]  # GeoJSON: lon, lat
     return _entity(base, "Locations", s.sensor_id, {
         "name": f"{s.sensor_id} location",
         "description": f"{s.street or s.district or s.city}",
-        "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": point},
+        "encodingType": GEOJSON,
+        "location": _point(s),
+    })  # fmt: skip
+
+
+def feature_of_interest(base: str, s: Station) -> dict[str, Any]:
+    """The FeatureOfInterest of an in-situ station's Observations is its Location (18-088
+    FeatureOfInterest: "many Observations' FeatureOfInterest can be the Location of the
+    Thing")."""
+    return _entity(base, "FeaturesOfInterest", s.sensor_id, {
+        "name": f"{s.sensor_id} surroundings",
+        "description": f"where station {s.sensor_id} measures: "
+                       f"{s.street or s.district or s.city}",
+        "encodingType": GEOJSON,
+        "feature": _point(s),
     })  # fmt: skip
 
 
@@ -173,13 +199,20 @@ def stations_by_id(stations: Iterable[Station]) -> dict[str, Station]:
     return {s.sensor_id: s for s in stations}
 
 
+#: Which Observations a query reads: one datastream ``(domain, sensor_id, metric)``, every
+#: datastream of one station ``(domain, sensor_id)`` (its FeatureOfInterest), or all (None).
+Scope = tuple[str, str, str] | tuple[str, str] | None
+
+
 def observations_sql(
-    scope: tuple[str, str, str] | None, condition: str, order: str, top: int, skip: int
+    scope: Scope, condition: str, order: str, top: int, skip: int
 ) -> tuple[str, dict[str, Any]]:
-    """Observations of one datastream ``(domain, sensor_id, metric)``, or of every
-    datastream (None, unpivoted from the three raw views); ``condition`` from $filter
-    (columns ``ts`` and ``value``), ``order`` from $orderby."""
-    if scope is not None:
+    """Observations of ``scope``, unpivoted from the raw views where more than one metric
+    is read; ``condition`` from $filter (columns ``ts`` and ``value``), ``order`` from
+    $orderby. The order ends on the row's key, so $skip pages are stable when the order
+    asked for has ties (18-088 §9.3.3.2-3: "the service SHALL impose a stable ordering
+    across requests that include $top/$skip")."""
+    if scope is not None and len(scope) == 3:
         domain, sensor_id, metric = scope
         if metric not in METRICS.get(domain, {}):  # type: ignore[call-overload]
             raise KeyError(metric)
@@ -188,22 +221,25 @@ def observations_sql(
             f"SELECT sensor_id, %(metric)s::text AS metric, ts, value FROM ("
             f"SELECT sensor_id, ts, {metric}::double precision AS value FROM v_{domain}_reading "
             f"WHERE sensor_id = %(sensor)s AND {metric} IS NOT NULL) o WHERE {condition} "
-            f"ORDER BY {order} LIMIT {int(top)} OFFSET {int(skip)}"
+            f"ORDER BY {order}, ts LIMIT {int(top)} OFFSET {int(skip)}"
         )
         return sql, {"sensor": sensor_id, "metric": metric}
+    domains: tuple[str, ...] = tuple(METRICS) if scope is None else (scope[0],)
+    one = "" if scope is None else " AND r.sensor_id = %(sensor)s"
     selects = []
-    for domain in METRICS:
+    for domain in domains:
         values = ", ".join(f"('{m}', r.{m}::double precision)" for m in metrics_of(domain))
         selects.append(
             f"SELECT r.sensor_id, x.metric, r.ts, x.value FROM v_{domain}_reading r "
-            f"CROSS JOIN LATERAL (VALUES {values}) AS x(metric, value) WHERE x.value IS NOT NULL"
+            f"CROSS JOIN LATERAL (VALUES {values}) AS x(metric, value) "
+            f"WHERE x.value IS NOT NULL{one}"
         )
     sql = (
         f"SELECT sensor_id, metric, ts, value FROM ({' UNION ALL '.join(selects)}) o "
-        f"WHERE {condition} ORDER BY {order}, sensor_id, metric "
+        f"WHERE {condition} ORDER BY {order}, sensor_id, metric, ts "
         f"LIMIT {int(top)} OFFSET {int(skip)}"
     )
-    return sql, {}
+    return sql, ({} if scope is None else {"sensor": scope[1]})
 
 
 def count_sql(select: str) -> str:

@@ -1,8 +1,11 @@
 """OGC SensorThings API 1.1, read subset, under ``/sta/v1.1`` (the shell).
 
-Query options (§9.3): ``$top`` (default 100, at most 1000), ``$skip``, ``$count``,
-``$orderby``, ``$expand`` of one level (navigation property names, no nested options),
-``$filter`` on Observations' ``phenomenonTime`` and ``result`` (:mod:`sta_filter`).
+Query options (§9.3): ``$top`` (default 100; above 1000 the server's page of 1000 is
+imposed, §9.3.3.2), ``$skip``, ``$count`` (``true``/``false`` only, §9.3.3.4), ``$orderby``,
+``$expand`` of one level (navigation property names), ``$filter`` on Observations'
+``phenomenonTime`` and ``result`` (:mod:`sta_filter`). A system query option outside this
+subset (``$select``, ``$resultFormat``, nested ``$expand``) is a 501 (§9.3, Req
+request-data/query-status-code), never ignored.
 Registry entities (Things, Locations, Sensors, ObservedProperties, Datastreams) are built
 from ``v_sensor`` (kept :data:`REGISTRY_TTL_S`); Observations are read from the raw views.
 """
@@ -13,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -21,7 +25,7 @@ from kotacerdas.api import sta_filter
 from kotacerdas.api import sta_model as m
 from kotacerdas.api.http import RESPONSES, base_url, reply, store
 from kotacerdas.api.params import bad
-from kotacerdas.api.problems import NotFound
+from kotacerdas.api.problems import NotFound, NotImplementedOption
 from kotacerdas.api.store import Store
 
 PREFIX: Final = f"/sta/{m.VERSION}"
@@ -35,15 +39,38 @@ REGISTRY_TTL_S: Final = 60.0
 KEY_PATH: Final = Path(pattern=r"^('([^']|'')+'|[0-9]+)$", max_length=200,
                        description="@iot.id, quoted: 'jkt-air-0001'")  # fmt: skip
 
-router = APIRouter(prefix=PREFIX, tags=["SensorThings"], responses=RESPONSES)
-EntitySet = Literal["Things", "Locations", "Sensors", "ObservedProperties", "Datastreams",
-                    "Observations"]  # fmt: skip
-Top = Annotated[int, Query(alias="$top", ge=0, le=MAX_TOP)]
+_NOT_IMPLEMENTED = {**RESPONSES[400], "description": "A query option outside the subset"}
+router = APIRouter(prefix=PREFIX, tags=["SensorThings"],
+                   responses={**RESPONSES, 501: _NOT_IMPLEMENTED})  # fmt: skip
+EntitySet = Literal["Things", "Locations", "HistoricalLocations", "Sensors",
+                    "ObservedProperties", "Datastreams", "Observations",
+                    "FeaturesOfInterest"]  # fmt: skip
+#: No upper bound here: a larger $top is cut to MAX_TOP (§9.3.3.2), not refused.
+Top = Annotated[int, Query(alias="$top", ge=0)]
 Skip = Annotated[int, Query(alias="$skip", ge=0, le=MAX_SKIP)]
-Count = Annotated[bool, Query(alias="$count")]
+#: Exactly ``true`` or ``false`` (§9.3.3.4: any other value is a 400), not pydantic's
+#: wider bool parsing (``yes``, ``1``, ``on`` …).
+Count = Annotated[Literal["true", "false"], Query(alias="$count")]
 OrderBy = Annotated[str | None, Query(alias="$orderby", max_length=200)]
 Filter = Annotated[str | None, Query(alias="$filter", max_length=sta_filter.MAX_LENGTH)]
 Expand = Annotated[str | None, Query(alias="$expand", max_length=200)]
+
+
+#: System query options this subset implements (OGC 18-088 §9.3).
+SUPPORTED_OPTIONS: Final = frozenset({"$top", "$skip", "$count", "$orderby", "$filter",
+                                      "$expand"})  # fmt: skip
+
+
+def _refuse_unsupported(request: Request) -> None:
+    """501 for a system query option outside the subset (18-088 §9.3, Req
+    request-data/query-status-code), instead of answering as if it were absent."""
+    unknown = sorted(k for k in request.query_params if k.startswith("$")
+                     and k not in SUPPORTED_OPTIONS)  # fmt: skip
+    if unknown:
+        raise NotImplementedOption(
+            f"{', '.join(unknown)}: not implemented; supported: "
+            f"{', '.join(sorted(SUPPORTED_OPTIONS))}"
+        )
 
 
 class _Registry:
@@ -95,13 +122,13 @@ class _Context:
         return [m.datastream(self.base, s, metric) for s in self.stations.values()
                 for metric in m.metrics_of(s.domain) if keep(s, metric)]  # fmt: skip
 
-    def observations(self, scope: tuple[str, str, str] | None, condition: sta_filter.Compiled,
+    def observations(self, scope: m.Scope, condition: sta_filter.Compiled,
                      order: str, top: int, skip: int) -> list[dict[str, Any]]:  # fmt: skip
         sql, params = m.observations_sql(scope, condition.sql, order, top, skip)
         rows = self.db.fetch(q.Query(sql, params | condition.params))
         return [m.observation(self.base, s, metric, ts, v) for s, metric, ts, v in rows]
 
-    def observation_count(self, scope: tuple[str, str, str] | None,
+    def observation_count(self, scope: m.Scope,
                           condition: sta_filter.Compiled) -> int:  # fmt: skip
         sql, params = m.observations_sql(scope, condition.sql, "ts", 1, 0)
         rows = self.db.fetch(q.Query(m.count_sql(sql), params | condition.params))
@@ -114,17 +141,23 @@ def _expand_names(entity_set: str, text: str | None) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     allowed = m.NAVIGATION[entity_set]
     for name in names:
-        if name not in allowed or name in ("HistoricalLocations", "FeatureOfInterest"):
-            supported = [n for n in allowed if n not in ("HistoricalLocations",
-                                                         "FeatureOfInterest")]  # fmt: skip
-            raise bad("$expand", f"{name!r}: one level of {', '.join(supported)}")
+        if "/" in name or "(" in name:  # §9.3.2.1 allows both; this subset does not
+            raise NotImplementedOption(
+                f"$expand={name!r}: nested paths and expand options are not implemented"
+            )
+        if name not in allowed:
+            raise bad("$expand", f"{name!r}: one level of {', '.join(allowed)}")
     return names
 
 
 def _navigate(ctx: _Context, entity_set: str, identifier: str, nav: str) -> Any:
     """The related entity (dict) or entities (list) of one entity."""
-    if entity_set in ("Things", "Locations", "Sensors"):
+    if entity_set in ("Things", "Locations", "Sensors", "FeaturesOfInterest"):
         station = ctx.station(identifier)
+        if nav == "Observations":  # of a FeatureOfInterest: every metric of the station
+            return ctx.observations((station.domain, station.sensor_id),
+                                    sta_filter.Compiled("TRUE"), "ts DESC",
+                                    EXPAND_OBSERVATIONS, 0)  # fmt: skip
         if nav == "Locations":
             return [m.location(ctx.base, station)]
         if nav == "Things":
@@ -151,10 +184,14 @@ def _navigate(ctx: _Context, entity_set: str, identifier: str, nav: str) -> Any:
             EXPAND_OBSERVATIONS,
             0,
         )
+    if entity_set == "HistoricalLocations":
+        raise NotFound(f"no HistoricalLocation {identifier!r} (stations do not move)")
     parsed = m.parse_observation_id(identifier)
-    if parsed is None or nav != "Datastream":
+    if parsed is None:
         raise NotFound(f"no {nav} of Observation {identifier!r}")
     station = ctx.station(parsed[0])
+    if nav == "FeatureOfInterest":
+        return m.feature_of_interest(ctx.base, station)
     return m.datastream(ctx.base, station, parsed[1])
 
 
@@ -165,6 +202,10 @@ def _entity(ctx: _Context, entity_set: str, identifier: str) -> dict[str, Any]:
         return m.location(ctx.base, ctx.station(identifier))
     if entity_set == "Sensors":
         return m.sensor(ctx.base, ctx.station(identifier))
+    if entity_set == "FeaturesOfInterest":
+        return m.feature_of_interest(ctx.base, ctx.station(identifier))
+    if entity_set == "HistoricalLocations":
+        raise NotFound(f"no HistoricalLocation {identifier!r} (stations do not move)")
     if entity_set == "ObservedProperties":
         if identifier not in m.all_metrics():
             raise NotFound(f"no ObservedProperty {identifier!r}")
@@ -209,13 +250,18 @@ def _registry_order(entities: list[dict[str, Any]], orderby: str | None) -> list
 
 
 def _next(request: Request, skip: int, top: int) -> str:
-    url = request.url.include_query_params(**{"$skip": skip + top, "$top": top})
-    return base_url(request) + url.path + "?" + url.query
+    """The nextLink, with ``$`` options written as in the spec's example
+    (``…/Things?$top=100&$skip=100``, server-driven paging) rather than ``%24top``."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in ("$skip", "$top")]
+    items += [("$top", str(top)), ("$skip", str(skip + top))]
+    query = urlencode(items, safe="$',()", quote_via=quote)
+    return base_url(request) + request.url.path + "?" + query
 
 
 def _collection(ctx: _Context, entity_set: str, source: Any, top: int, skip: int, count: bool,
                 orderby: str | None, filter_: str | None, expand: str | None,
-                scope: tuple[str, str, str] | None = None) -> Response:  # fmt: skip
+                scope: m.Scope = None) -> Response:  # fmt: skip
+    top = min(top, MAX_TOP)  # §9.3.3.2: over the server's page, $top is discarded
     names = _expand_names(entity_set, expand)
     total = None
     if entity_set == "Observations":
@@ -247,6 +293,8 @@ def _source(ctx: _Context, entity_set: str) -> list[dict[str, Any]]:
         return [m.location(ctx.base, s) for s in stations]
     if entity_set == "Sensors":
         return [m.sensor(ctx.base, s) for s in stations]
+    if entity_set == "FeaturesOfInterest":
+        return [m.feature_of_interest(ctx.base, s) for s in stations]
     if entity_set == "ObservedProperties":
         return [m.observed_property(ctx.base, metric) for metric in m.all_metrics()]
     if entity_set == "Datastreams":
@@ -256,6 +304,7 @@ def _source(ctx: _Context, entity_set: str) -> list[dict[str, Any]]:
 
 @router.get("", summary="SensorThings service root")
 def root(request: Request) -> Response:
+    _refuse_unsupported(request)
     base = _base(request)
     sets = ("Things", "Locations", "HistoricalLocations", "Sensors", "ObservedProperties",
             "Datastreams", "Observations", "FeaturesOfInterest")  # fmt: skip
@@ -275,6 +324,7 @@ def entity(
     request: Request, entity_set: EntitySet,
     key: Annotated[str, KEY_PATH], expand: Expand = None,
 ) -> Response:  # fmt: skip
+    _refuse_unsupported(request)
     ctx = _Context(request)
     identifier = m.unquote(key)
     names = _expand_names(entity_set, expand)
@@ -283,15 +333,17 @@ def entity(
 
 
 Navigation = Literal["Things", "Locations", "HistoricalLocations", "Datastreams", "Thing",
-                     "Sensor", "ObservedProperty", "Observations", "Datastream"]  # fmt: skip
+                     "Sensor", "ObservedProperty", "Observations", "Datastream",
+                     "FeatureOfInterest"]  # fmt: skip
 
 
 @router.get("/{entity_set}({key})/{nav}", summary="Entities related to one entity")
 def related(
     request: Request, entity_set: EntitySet, key: Annotated[str, KEY_PATH],
-    nav: Navigation, top: Top = DEFAULT_TOP, skip: Skip = 0, count: Count = False,
+    nav: Navigation, top: Top = DEFAULT_TOP, skip: Skip = 0, count: Count = "false",
     orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
 ) -> Response:  # fmt: skip
+    _refuse_unsupported(request)
     ctx = _Context(request)
     identifier = m.unquote(key)
     if nav not in m.NAVIGATION[entity_set]:
@@ -299,22 +351,29 @@ def related(
     target = m.NAVIGATION[entity_set][nav]
     if entity_set == "Datastreams" and nav == "Observations":
         station, metric = ctx.datastream_key(identifier)
-        return _collection(ctx, "Observations", [], top, skip, count, orderby, filter_, expand,
+        return _collection(ctx, "Observations", [], top, skip, count == "true", orderby,
+                           filter_, expand,
                            scope=(station.domain, station.sensor_id, metric))  # fmt: skip
+    if entity_set == "FeaturesOfInterest" and nav == "Observations":
+        station = ctx.station(identifier)
+        return _collection(ctx, "Observations", [], top, skip, count == "true", orderby,
+                           filter_, expand, scope=(station.domain, station.sensor_id))  # fmt: skip
     related_ = _navigate(ctx, entity_set, identifier, nav)
     if isinstance(related_, dict):
         names = _expand_names(target, expand)
         return reply(request, _with_expansions(ctx, target, [related_], names)[0], "latest")
-    return _collection(ctx, target, related_, top, skip, count, orderby, filter_, expand)
+    return _collection(ctx, target, related_, top, skip, count == "true", orderby, filter_,
+                       expand)  # fmt: skip
 
 
 # Last: "/{entity_set}" would also match "Things('x')" (routes match in order).
 @router.get("/{entity_set}", summary="A SensorThings entity set")
 def entities(
     request: Request, entity_set: EntitySet, top: Top = DEFAULT_TOP, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None,
+    count: Count = "false", orderby: OrderBy = None, filter_: Filter = None,
     expand: Expand = None,
 ) -> Response:  # fmt: skip
+    _refuse_unsupported(request)
     ctx = _Context(request)
-    return _collection(ctx, entity_set, _source(ctx, entity_set), top, skip, count, orderby,
-                       filter_, expand)  # fmt: skip
+    return _collection(ctx, entity_set, _source(ctx, entity_set), top, skip, count == "true",
+                       orderby, filter_, expand)  # fmt: skip

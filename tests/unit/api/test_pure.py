@@ -79,6 +79,8 @@ def test_rate_limiter_burst_then_retry_after():
 
 
 def test_filter_compiles_the_spec_examples_to_parameters():
+    # OGC 18-088 §9.3.3.5 Example Request 1 is "result lt 10.00"; the phenomenonTime
+    # comparison uses an unquoted ISO 8601 DateTimeOffset as the spec's time literals do
     compiled = sta_filter.compile_filter(
         "result lt 10.00 and phenomenonTime gt 2015-11-10T12:00:00.000Z"
     )
@@ -114,6 +116,29 @@ def test_series_query_buckets_with_date_bin_and_keyset():
     assert query.params["start"] == start + timedelta(hours=6)  # next bucket after the key
     assert query.params["origin"] == start and query.columns == ("bucket", "avg", "max")
     assert "jkt-air" not in query.sql  # values only as parameters
+
+
+def test_observation_order_ends_on_the_key_so_pages_are_stable():
+    # OGC 18-088 §9.3.3.2-3: without a unique $orderby "the service SHALL impose a stable
+    # ordering across requests that include $top/$skip"; result has ties, ts does not
+    one, _ = sta_model.observations_sql(("air", "s", "pm25"), "TRUE", "value ASC", 10, 0)
+    assert "ORDER BY value ASC, ts LIMIT 10" in one
+    every, _ = sta_model.observations_sql(None, "TRUE", "value DESC", 10, 0)
+    assert "ORDER BY value DESC, sensor_id, metric, ts " in every
+    station, params = sta_model.observations_sql(("air", "s"), "TRUE", "ts DESC", 10, 0)
+    assert params == {"sensor": "s"} and "v_traffic_reading" not in station
+
+
+def test_feature_of_interest_is_the_station_point():
+    s = sta_model.Station("jkt-air-0001", "jakarta", "gambir", "air", -6.2, 106.8, 60, None)
+    feature = sta_model.feature_of_interest("http://x/sta/v1.1", s)
+    # OGC 18-088 #featureofinterest (GeoJSON: RFC 7946 order lon, lat)
+    assert feature["feature"] == {"type": "Point", "coordinates": [106.8, -6.2]}
+    assert feature["Observations@iot.navigationLink"].endswith(
+        "/FeaturesOfInterest('jkt-air-0001')/Observations"
+    )
+    nowhere = sta_model.Station("x", "jakarta", None, "air", None, None, None, None)
+    assert sta_model.location("http://x", nowhere)["location"] is None
 
 
 def test_observation_ids_round_trip():
