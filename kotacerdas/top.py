@@ -3,43 +3,65 @@
 One row per city: ISPU category now (worst station), green-city and safety index with
 coverage, open alerts, readings and dead letters per second; a last row for the shared
 pipeline (stored readings/s, dead letters/s, consumer lag, age of the newest batch).
-Reads only the views, as ``kota_reader`` (``KOTA_READER_DB_*``). ``--once`` prints one
-frame and exits (scripts, tests); otherwise a rich ``Live`` table refreshes every
-``--interval`` seconds until Ctrl-C.
+Reads only the views, as ``kota_reader`` (``KOTA_READER_DB_*``), one transaction per
+frame. ``--once`` prints one frame and exits (scripts, tests); otherwise a rich ``Live``
+table refreshes every ``--interval`` seconds until Ctrl-C. What each cell says, and when
+it says "not enough data" or "waiting" instead of a number: ``kotacerdas.top_frame``.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from kotacerdas.errors import UserFacingError
+from kotacerdas.top_frame import RATE_WINDOW_S, CityRow, Ispu, Pipeline, Snapshot, render
 
-# Rates are averaged over this window: long enough to smooth batch bursts, short enough
-# to show a stall within one refresh.
-RATE_WINDOW_S = 10
 MIN_INTERVAL_S = 0.5
 
-_RECENT = f"r.ingested_at > now() - interval '{RATE_WINDOW_S} s'"
-# Readings stored in the rate window, per city, from the raw views. The ts bound lets
-# TimescaleDB (ts-indexed chunks) and the daily partitions skip old data.
+# Readings stored in the rate window, by city: by ingest time, the clock of "now". The
+# event time says nothing about it: the simulator replays days in minutes, a gateway
+# flushes an hour-old buffer, so the former bound `ts > now() - 15 min` left every
+# city at 0.0/s while the pipeline stored thousands. Ingest refuses readings older
+# than its late limit (KOTA_INGEST_MAX_AGE_S, 7 days by default), so the 7-day bound
+# drops nothing stored now; it spares the scan the older partitions and, on
+# TimescaleDB, the chunks compressed after 7 days (migration 006). Migration 010 gives
+# ingested_at the BRIN index that finds the window's rows.
 _RECENT_READINGS = " UNION ALL ".join(
-    f"SELECT 1 FROM v_{domain}_reading r WHERE r.city = c.slug "
-    f"AND r.ts > now() - interval '15 min' AND {_RECENT}"
+    f"SELECT city FROM v_{domain}_reading WHERE ingested_at > now() - interval "
+    f"'{RATE_WINDOW_S} s' AND ts > now() - interval '7 days'"
     for domain in ("air", "traffic", "waste")
+)
+_LATEST = "FROM v_indicator_latest q WHERE q.city = c.slug"
+# What a missing ISPU waits for (only computed then): the air stations found silent in
+# the newest window, and the hours of air data in the 24 h before the newest seen.
+_AIR_IDS = "SELECT sensor_id FROM v_sensor WHERE city = c.slug AND domain = 'air' AND active"
+_SILENT_STATIONS = (
+    f"SELECT count(*) {_LATEST} AND q.code = 'silent' AND q.value = 1 "
+    f"AND q.sensor_id IN ({_AIR_IDS})"
+)
+_HOURS_SEEN = (
+    f"SELECT count(DISTINCT h.ts) FROM v_air_1h h WHERE h.sensor_id IN ({_AIR_IDS}) "
+    "AND h.ts > (SELECT max(sh.last_ts) FROM v_sensor_health sh WHERE sh.city = c.slug "
+    "AND sh.domain = 'air') - interval '24 hours'"
 )
 
 CITY_SQL = f"""
-SELECT c.slug, c.name, ispu.category, ispu.value,
+WITH recent AS (SELECT city, count(*) AS n FROM ({_RECENT_READINGS}) r GROUP BY city)
+SELECT c.slug, c.name, ispu.category, ispu.value, (ispu.detail ->> 'hours')::int,
+       EXISTS (SELECT {_LATEST}),
+       (SELECT count(*) FROM ({_AIR_IDS}) a),
+       CASE WHEN ispu.value IS NULL THEN ({_SILENT_STATIONS}) END,
+       CASE WHEN ispu.value IS NULL THEN ({_HOURS_SEEN}) END,
        green.value, green.coverage, safety.value, safety.coverage,
        (SELECT count(*) FROM v_alert_open a WHERE a.city = c.slug),
        (SELECT count(*) FROM v_alert_open a WHERE a.city = c.slug AND a.severity = 'critical'),
        (SELECT count(*) FROM v_dead_letter dl
          WHERE dl.city = c.slug AND dl.received_at > now() - interval '{RATE_WINDOW_S} s'),
-       (SELECT count(*) FROM ({_RECENT_READINGS}) recent)
+       coalesce(recent.n, 0)
   FROM v_city c
+  LEFT JOIN recent ON recent.city = c.slug
   LEFT JOIN v_indicator_latest ispu ON ispu.city = c.slug AND ispu.district IS NULL
         AND ispu.sensor_id IS NULL AND ispu.code = 'ispu'
   LEFT JOIN v_indicator_latest green ON green.city = c.slug AND green.district IS NULL
@@ -60,80 +82,33 @@ SELECT coalesce(sum(air + traffic + waste), 0), coalesce(sum(letters), 0),
  WHERE ts > now() - interval '{RATE_WINDOW_S} s'
 """
 
-# ISPU category → (bilingual label, terminal style); colours of Permen LHK P.14/2020.
-ISPU_STYLE = {
-    "baik": ("Baik / Good", "bold green"),
-    "sedang": ("Sedang / Moderate", "bold blue"),
-    "tidak_sehat": ("Tidak sehat / Unhealthy", "bold yellow"),
-    "sangat_tidak_sehat": ("Sangat tidak sehat / Very unhealthy", "bold red"),
-    "berbahaya": ("Berbahaya / Hazardous", "bold white on black"),
-}
 
-
-@dataclass(frozen=True)
-class CityRow:
-    slug: str
-    name: str
-    ispu_category: str | None
-    ispu: float | None
-    green: float | None
-    green_coverage: float | None
-    safety: float | None
-    safety_coverage: float | None
-    open_alerts: int
-    critical_alerts: int
-    letters_per_s: float
-    readings_per_s: float
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    readings_per_s: float
-    letters_per_s: float
-    lag: int
-    last_batch_age_s: float | None
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    cities: list[CityRow]
-    pipeline: Pipeline
-    taken_at: str
+def _city(row: tuple[Any, ...]) -> CityRow:
+    (slug, name, category, value, hours, computed, stations, silent, seen, *rest) = row
+    green, gcov, safety, scov, alerts, critical, letters, readings = rest
+    ispu = Ispu(category, _f(value), hours, bool(computed), int(stations), int(silent or 0), seen)
+    return CityRow(
+        slug,
+        name,
+        ispu,
+        _f(green),
+        _f(gcov),
+        _f(safety),
+        _f(scov),
+        int(alerts),
+        int(critical),
+        int(letters) / RATE_WINDOW_S,
+        int(readings) / RATE_WINDOW_S,
+    )
 
 
 def read_snapshot(conn: Any) -> Snapshot:
-    cities = [
-        CityRow(
-            slug,
-            name,
-            category,
-            _f(ispu),
-            _f(green),
-            _f(gcov),
-            _f(safety),
-            _f(scov),
-            int(alerts),
-            int(critical),
-            int(letters) / RATE_WINDOW_S,
-            int(readings) / RATE_WINDOW_S,
-        )
-        for (
-            slug,
-            name,
-            category,
-            ispu,
-            green,
-            gcov,
-            safety,
-            scov,
-            alerts,
-            critical,
-            letters,
-            readings,
-        ) in conn.execute(CITY_SQL).fetchall()
-    ]
-    readings, letters, lag, age = conn.execute(PIPELINE_SQL).fetchone()
-    (now,) = conn.execute("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')").fetchone()
+    """One frame, read in one transaction: one ``now()`` and one snapshot for every
+    figure, so the cities' readings/s add up to the pipeline's."""
+    with conn.transaction():
+        cities = [_city(row) for row in conn.execute(CITY_SQL).fetchall()]
+        readings, letters, lag, age = conn.execute(PIPELINE_SQL).fetchone()
+        (now,) = conn.execute("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')").fetchone()
     pipeline = Pipeline(
         int(readings) / RATE_WINDOW_S, int(letters) / RATE_WINDOW_S, int(lag), _f(age)
     )
@@ -144,76 +119,21 @@ def _f(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _index(value: float | None, coverage: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.0f}" + (f" ({coverage:.0%})" if coverage is not None else "")
+def frame_connection(conninfo: str) -> Any:
+    """Autocommit between frames; each frame one repeatable-read, read-only transaction."""
+    import psycopg
 
-
-def render(snapshot: Snapshot, error: str | None = None) -> Any:
-    """The frame: a rich Table (pure; no I/O)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(
-        title=f"kotacerdas — {snapshot.taken_at}",
-        title_justify="left",
-        caption_style="bold red" if error else "dim",
-    )
-    for header, justify in (
-        ("Kota / City", "left"),
-        ("ISPU sekarang / now", "left"),
-        ("Hijau / Green (cakupan)", "right"),
-        ("Aman / Safety (cakupan)", "right"),
-        ("Peringatan / Alerts (kritis)", "right"),
-        ("Baca/s / Readings/s", "right"),
-        ("Surat mati/s / Dead letters/s", "right"),
-        ("Lag", "right"),
-    ):
-        wrap = not header.startswith(("ISPU", "Kota"))
-        table.add_column(header, justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
-    table.caption = error or (
-        "cakupan / coverage = share of the city the sensors saw; "
-        f"rates over the last {RATE_WINDOW_S} s"
-    )
-    for city in snapshot.cities:
-        text, style = ISPU_STYLE.get(city.ispu_category or "", ("—", "dim"))
-        ispu = Text(text + (f" {city.ispu:.0f}" if city.ispu is not None else ""), style=style)
-        alerts = Text(
-            f"{city.open_alerts} ({city.critical_alerts})",
-            style="bold red" if city.critical_alerts else "",
-        )
-        table.add_row(
-            city.name,
-            ispu,
-            _index(city.green, city.green_coverage),
-            _index(city.safety, city.safety_coverage),
-            alerts,
-            f"{city.readings_per_s:.1f}",
-            f"{city.letters_per_s:.1f}",
-            "",
-        )
-    pipe = snapshot.pipeline
-    age = "—" if pipe.last_batch_age_s is None else f"{pipe.last_batch_age_s:.0f} s"
-    table.add_section()
-    table.add_row(
-        Text("Pipeline (semua / all)", style="bold"),
-        f"batch terakhir / last {age}",
-        "",
-        "",
-        "",
-        f"{pipe.readings_per_s:.1f}",
-        f"{pipe.letters_per_s:.1f}",
-        str(pipe.lag),
-    )
-    return table
+    conn = psycopg.connect(conninfo, autocommit=True)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    return conn
 
 
 def _connect(conninfo: str, where: str) -> Any:
     import psycopg
 
     try:
-        return psycopg.connect(conninfo, autocommit=True)
+        return frame_connection(conninfo)
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserFacingError(f"cannot reach the database at {where}: {first}") from None
@@ -253,7 +173,7 @@ def _reconnect(conninfo: str, old: Any) -> Any:
     import psycopg
 
     try:
-        return psycopg.connect(conninfo, autocommit=True)
+        return frame_connection(conninfo)
     except psycopg.OperationalError:
         return old  # keep the closed one; the next tick tries again
 

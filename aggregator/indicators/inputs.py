@@ -20,6 +20,7 @@ from aggregator.indicators.model import (
     Rollup,
     SensorMeta,
 )
+from aggregator.indicators.progress import city_progress
 from aggregator.indicators.sensors import waste_series
 from cityscore import waste
 from cityscore.errors import CityscoreError
@@ -63,12 +64,25 @@ async def load_sensors(conn: AsyncConnection) -> tuple[dict[str, list[SensorMeta
 
 
 async def newest_per_city(conn: AsyncConnection) -> dict[str, datetime]:
-    """The newest event time (1-minute bucket) seen per city."""
+    """The newest event time (1-minute bucket) up to which each city's rollups are
+    visible in every domain (``progress.city_progress``)."""
+    # One statement, one snapshot: the rollup job deletes a domain's dirty minutes in the
+    # transaction that commits their rollups, so each minute is seen on exactly one side.
     cur = await conn.execute(
-        "SELECT s.city, max(st.last_ts) FROM sensor_state st JOIN sensor s USING (sensor_id) "
-        "GROUP BY s.city"
+        "SELECT s.city, s.domain, max(st.last_ts), NULL::timestamptz FROM sensor_state st "
+        "JOIN sensor s USING (sensor_id) GROUP BY 1, 2 "
+        "UNION ALL SELECT s.city, d.domain, NULL, max(d.bucket) FROM rollup_dirty d "
+        "JOIN sensor s USING (sensor_id) GROUP BY 1, 2"
     )
-    return {city: ts for city, ts in await cur.fetchall() if ts is not None}
+    seen: dict[str, dict[str, datetime]] = defaultdict(dict)
+    pending: dict[str, dict[str, datetime]] = defaultdict(dict)
+    for city, domain, shown, waiting in await cur.fetchall():
+        if shown is not None:
+            seen[city][domain] = shown
+        if waiting is not None:
+            pending[city][domain] = waiting
+    progress = {city: city_progress(seen[city], pending.get(city, {})) for city in seen}
+    return {city: ts for city, ts in progress.items() if ts is not None}
 
 
 async def _air_hours(

@@ -42,6 +42,7 @@ from aggregator.indicators.model import (
     SensorMeta,
     window_start,
 )
+from aggregator.indicators.progress import city_as_of
 from aggregator.indicators.writer import replace_latest, replace_windows
 from aggregator.store import Store, StoreUnavailable
 from kotacerdas.contract import DOMAINS
@@ -60,7 +61,6 @@ REVISION_REACH = timedelta(hours=1)
 MAX_RECOMPUTE_AGE = timedelta(days=7)
 RUN_GAP = timedelta(hours=1)
 MIN_CYCLE_S = 0.5
-_BUCKET = timedelta(minutes=1)
 _SENSOR_REFRESH_S = 300.0
 # Advisory lock of the indicator leader: one leader per consumer group (one deployment);
 # the key is "kind" in ASCII in the high half and a hash of the group in the low half.
@@ -77,17 +77,6 @@ def _runs(times: list[datetime]) -> list[list[datetime]]:
         else:
             runs.append([time_])
     return runs
-
-
-def city_as_of(newest: dict[str, datetime], city: str, silence: timedelta) -> datetime | None:
-    """The end of the city's newest data (None: no data yet), from each city's newest
-    1-minute bucket. A city that went dark stops its own event time; the others' keeps
-    going. Past ``silence`` (KOTA_AGG_CITY_SILENCE_S) behind them, its windows are closed
-    on their clock, so its silent sensors (all of them) are seen and alerted."""
-    floor = max(newest.values(), default=None)
-    if city not in newest or floor is None:
-        return None
-    return max(newest[city], floor - silence) + _BUCKET
 
 
 def leader_key(group_id: str) -> int:

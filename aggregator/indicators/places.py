@@ -57,7 +57,11 @@ def place_rows(
             worst.value,
             category=worst.category,
             coverage=coverage["air"],
-            detail={"station": worst.sensor_id, "stations": len(stations)},
+            detail={
+                "station": worst.sensor_id,
+                "stations": len(stations),
+                "hours": worst.detail.get("hours"),  # of the 24-h mean it reports
+            },
         )
     nowcasts = _values(rows, "aqi_pm25_nowcast")
     if nowcasts:

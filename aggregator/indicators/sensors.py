@@ -3,7 +3,9 @@
 Averaging choices (documented here because the standards leave them to us):
 - ISPU uses the 24-hour mean of each pollutant ending at the window (the transcribed
   Lampiran of P.14/2020 says "24 jam" for every parameter, STANDARDS §1.2 [U]); the mean
-  is weighted by samples over the station's 1-hour rollups.
+  is weighted by samples over the station's 1-hour rollups. Until a station has been
+  heard for a whole day the mean covers fewer hours; the ``ispu`` row says how many
+  (``detail.hours``), so no reader takes it for a full 24-hour ISPU.
 - NowCast uses the station's hourly PM2.5 means, most recent first; the current hour
   counts with what it has so far (an operations centre wants "now", not "an hour ago").
 - "Hours above the WHO guideline" counts hourly PM2.5 means above the WHO 2021 24-hour
@@ -70,8 +72,18 @@ def air_rows(
     if newest_hour == as_of:
         newest_hour -= _HOUR
     pm25_hourly = [by_hour.get(newest_hour - i * _HOUR) for i in range(12)]
+    # How many hours of the 24-hour averaging period the means come from: an ISPU read
+    # from fewer is a partial one, and `top` and the dashboards say so.
+    hours = sum(1 for r in day if any(r.values.get(f"{p}_n") for p in POLLUTANTS))
     rows = [
-        _row(meta, r.code, r.value, category=r.category, coverage=r.coverage)
+        _row(
+            meta,
+            r.code,
+            r.value,
+            category=r.category,
+            coverage=r.coverage,
+            detail={"hours": hours} if r.code == "ispu" else {},
+        )
         for r in live.air_indicators(means, pm25_hourly if any(pm25_hourly) else ())
     ]
     pm25_hours = [v for v in by_hour.values() if v is not None]

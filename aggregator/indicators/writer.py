@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
 from aggregator.indicators.model import WINDOW, IndicatorRow
 
@@ -22,6 +24,7 @@ _COLUMNS = (
     "coverage",
     "detail",
 )
+_DUMPS = partial(json.dumps, default=str)  # a detail may hold a datetime
 _TYPES = (
     "text",
     "text",
@@ -49,7 +52,10 @@ def _tuples(rows: Sequence[IndicatorRow], start: datetime) -> list[tuple[object,
             r.value,
             r.category,
             r.coverage,
-            json.dumps(r.detail, default=str) if r.detail else "{}",
+            # A JSON object, encoded once: a string of JSON (json.dumps handed to the
+            # jsonb dumper) was stored as a JSON *string*, so `detail ->> 'hours'` and
+            # the dashboards' `detail ->> 'critical'` read NULL.
+            Jsonb(r.detail, dumps=_DUMPS),
         )
         for r in rows
     ]

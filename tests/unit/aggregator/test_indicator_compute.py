@@ -205,3 +205,17 @@ def test_gridlock_from_the_current_run_equals_gridlock_over_every_minute(counts)
     assert jam[0].value == float(safety.gridlock(every))
     minutes_f = safety.los_f_duration(every).total_seconds() / 60
     assert jam[0].detail["los_f_minutes"] == minutes_f
+
+
+def test_an_ispu_from_part_of_its_24_hours_says_how_many():
+    inputs = _inputs(pm25=40.0)
+    station, other = (meta.sensor_id for meta in AIR)
+    # heard for 5 hours only, and the worse of the two
+    inputs.rollups[station] = [
+        Rollup(r.ts, {"pm25_avg": 80.0, "pm25_n": 60}) for r in inputs.rollups[station][:5]
+    ]
+    rows = compute_city(inputs)
+    assert _get(rows, "ispu", f"jakarta/gambir/{station}").detail["hours"] == 5
+    assert _get(rows, "ispu", f"jakarta/gambir/{other}").detail["hours"] == 24
+    city = _get(rows, "ispu", "jakarta")  # the worst station's value, and its hours
+    assert city.detail["station"] == station and city.detail["hours"] == 5
