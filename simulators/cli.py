@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kotacerdas.errors import UserFacingError
-from kotacerdas.settings import MqttSettings
+from kotacerdas.settings import MqttSettings, RegistrySettings
 from simulators.config import (
     FAULTS,
     FORMATS,
@@ -186,6 +186,8 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         scenarios=parse_scenarios(args.scenario),
         start=start,
         scale=args.scale,
+        # the same registry as the broker's password file and the bridge (extra cities too)
+        registry_dir=RegistrySettings().dir,
         truth_path=args.truth,
         processes=args.processes,
         inflight_per_client=args.inflight,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -108,3 +109,26 @@ def test_without_the_guard_children_start_and_stop_the_same(tmp_path):
     child = pipeline.start_child(sleeper(tmp_path, "polite"))
     pipeline.stop(grace_s=5)
     assert child.proc.returncode == -signal.SIGTERM
+
+
+def test_the_demo_without_duration_gets_a_plan_the_simulator_accepts():
+    """`kotacerdas run` with no --duration asks the simulator for OPEN_ENDED at the
+    default rate; 24 h was refused by the planner and the demo died at once."""
+    from kotacerdas.pipeline_cli import OPEN_ENDED, parse_duration, register
+    from kotacerdas.registry import load_registry
+    from simulators.planner import make_spec
+    from simulators.settings import SimulatorSettings
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["run"])
+    sensors = list(load_registry().sensors.values())
+    spec = make_spec(
+        sensors,
+        seed=args.seed,
+        rate=args.rate,
+        duration_s=parse_duration(OPEN_ENDED),
+        max_span_s=SimulatorSettings().max_span_s,
+        wall_start=time.time(),
+    )
+    assert spec is not None

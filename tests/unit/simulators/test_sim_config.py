@@ -110,3 +110,15 @@ def test_cli_bad_faults_flag_names_the_token(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("KOTA_SENSOR_SECRET", "s3cret")
     with pytest.raises(UserFacingError, match=r"'stuk=0\.1'"):
         config_from_args(_parser().parse_args(["simulate", "--faults", "stuk=0.1"]))
+
+
+def test_cli_streams_the_cities_of_the_registry_dir(monkeypatch, tmp_path) -> None:
+    """KOTA_REGISTRY_DIR's extra cities (the broker and the bridge know them) can be
+    simulated too; without the setting only the pilot files count."""
+    from simulators.cli import config_from_args
+
+    monkeypatch.setenv("KOTA_SENSOR_SECRET", "s3cret")
+    monkeypatch.delenv("KOTA_REGISTRY_DIR", raising=False)
+    assert config_from_args(_parser().parse_args(["simulate"])).registry_dir is None
+    monkeypatch.setenv("KOTA_REGISTRY_DIR", str(tmp_path))
+    assert config_from_args(_parser().parse_args(["simulate"])).registry_dir == tmp_path
