@@ -321,8 +321,10 @@ def compose_broker() -> Iterator[ComposeBroker]:
         assert "listener 1883 0.0.0.0" in config
         config = config.replace("listener 1883 0.0.0.0", f"listener {port} 127.0.0.1")
         (root / "config" / "mosquitto.conf").write_text(config.replace("/mosquitto/", f"{root}/"))
-        (root / "config" / "conf.d").symlink_to(deploy / "conf.d")
-        (root / "config" / "acl").symlink_to(deploy / "acl")
+        # Copies, not links into the clone: the broker reads its ACL after dropping to
+        # the mosquitto user, which may not enter a clone in /root or a 0700 folder.
+        shutil.copytree(deploy / "conf.d", root / "config" / "conf.d")
+        shutil.copyfile(deploy / "acl", root / "config" / "acl")
         (root / "config" / "local.d").mkdir()
         tls = (deploy / "tls.conf.example").read_text()
         assert "listener 8883 0.0.0.0" in tls

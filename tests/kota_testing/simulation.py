@@ -1,9 +1,8 @@
 """Run the simulator on a test-only city (tests/data/cities) as a process of its own.
 
-`kotacerdas simulate` loads the pilot cities only (it does not read KOTA_REGISTRY_DIR),
-so a test that streams one of its own cities runs the simulator's Python API instead,
-with the registry folder the test stack was loaded from, in a child process it can stop
-by PID like any other service.
+A test that streams one of its own cities runs the simulator's Python API with the
+registry folder the test stack was loaded from (KOTA_REGISTRY_DIR), in a child process
+it can stop by PID or SIGTERM like any other service, with no CLI parsing between.
 """
 
 from __future__ import annotations
@@ -21,18 +20,24 @@ from kotacerdas.settings import MqttSettings
 from simulators.config import SimulationConfig
 from simulators.runner import run
 from simulators.settings import FleetSecretSettings
+from kotacerdas.shutdown import Shutdown, stop_on_signals
 
 args = json.loads(sys.argv[1])
 mqtt = MqttSettings()
-run(SimulationConfig(
-    registry_dir=Path(os.environ["KOTA_REGISTRY_DIR"]),
-    mqtt_host=mqtt.host,
-    mqtt_port=mqtt.port,
-    fleet_secret=FleetSecretSettings().sensor_secret.get_secret_value(),
-    quiet=True,
-    cities=tuple(args.pop("cities")),
-    **args,
-))
+try:
+    # SIGTERM stops it as `kotacerdas simulate` stops: truth written, exit 130
+    with stop_on_signals(Shutdown()):
+        run(SimulationConfig(
+            registry_dir=Path(os.environ["KOTA_REGISTRY_DIR"]),
+            mqtt_host=mqtt.host,
+            mqtt_port=mqtt.port,
+            fleet_secret=FleetSecretSettings().sensor_secret.get_secret_value(),
+            quiet=True,
+            cities=tuple(args.pop("cities")),
+            **args,
+        ))
+except KeyboardInterrupt:
+    sys.exit(130)
 """
 
 
