@@ -18,7 +18,14 @@ import msgspec
 from aggregator.rows import Row, raw_row
 from kotacerdas.contract import DOMAINS, Domain
 from kotacerdas.reasons import ReasonCode
-from kotacerdas.wire import H_MQTT_TOPIC, H_RECEIVED_AT, DeadLetter, Headers, decode_reading
+from kotacerdas.wire import (
+    H_ACTOR,
+    H_MQTT_TOPIC,
+    H_RECEIVED_AT,
+    DeadLetter,
+    Headers,
+    decode_reading,
+)
 
 # How many receive times per batch feed the latency percentiles.
 LATENCY_SAMPLES = 500
@@ -46,10 +53,23 @@ class Letter:
     letter: DeadLetter
 
 
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A reading with a revision above 0: it replaces a stored one with a lower revision
+    (kotacerdas/contract.py, "Corrections"); ``actor`` is who sent it in."""
+
+    domain: Domain
+    row: Row
+    revision: int
+    actor: str
+
+
 @dataclass
 class Batch:
     rows: dict[Domain, list[Row]] = field(default_factory=lambda: {d: [] for d in DOMAINS})
     letters: list[Letter] = field(default_factory=list)
+    # readings with a revision, applied after the rows, in arrival order
+    corrections: list[Correction] = field(default_factory=list)
     # next offset to commit per (topic, partition)
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     # newest event time seen per (topic, partition), for the watermark
@@ -62,7 +82,7 @@ class Batch:
 
     @property
     def row_count(self) -> int:
-        return sum(len(r) for r in self.rows.values())
+        return sum(len(r) for r in self.rows.values()) + len(self.corrections)
 
 
 def origin_of(record: KafkaRecord) -> str:
@@ -161,7 +181,18 @@ def _refusal(
             now,
             reading.msg_id,
         )
-    batch.rows[domain].append(raw_row(reading, domain))
+    if reading.revision:
+        actor = dict(record.headers).get(H_ACTOR)
+        batch.corrections.append(
+            Correction(
+                domain,
+                raw_row(reading, domain),
+                reading.revision,
+                actor.decode(errors="replace") if actor else "device",
+            )
+        )
+    else:
+        batch.rows[domain].append(raw_row(reading, domain))
     if watermark is not None and reading.ts < watermark:
         batch.late += 1
     tp = (record.topic, record.partition)

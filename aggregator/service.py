@@ -69,6 +69,7 @@ class AggregatorService:
             self._store,
             self.metrics.registry,
             settings.alert_webhook_url,
+            timedelta(seconds=settings.alert_live_s),
         )
         self._indicators = IndicatorJob(
             self._store,

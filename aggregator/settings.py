@@ -51,6 +51,9 @@ class AggregatorSettings(BaseSettings):
     # webhook that receives every alert event as JSON.
     alert_rules: Path = DEFAULT_RULES
     alert_webhook_url: str | None = None
+    # Alert events about episodes older than this are historical: recorded, not notified
+    # (a backfill's past); 7 days = ingest's late limit (KOTA_INGEST_MAX_AGE_S).
+    alert_live_s: int = Field(7 * 86_400, ge=60)
     grace_s: float = Field(10.0, gt=0, le=300)
     # Fault injection for tests: exit after this many batches are committed to the
     # database but before their offsets are (0 = never).

@@ -4,7 +4,9 @@
   1. the raw rows (COPY into a temporary staging table, then ``INSERT … SELECT … ON
      CONFLICT DO NOTHING`` on the natural key (sensor_id, ts): replays are no-ops);
   2. the 1-minute windows those rows touched, into the ``rollup_dirty`` work list;
-  3. the dead letters (keyed by origin: stored once);
+  3. the corrections (readings with a higher revision replace the stored ones, with an
+     audit row: ``aggregator/corrections.py``), then the dead letters (keyed by origin:
+     stored once);
   4. the watermark per Kafka partition and one ``pipeline_batch`` health row.
 Only then may the caller commit Kafka offsets. A lost connection raises
 ``StoreUnavailable`` (the caller pauses and retries the same batch); rows the database
@@ -25,6 +27,7 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from aggregator.batch import Batch, Letter
+from aggregator.corrections import apply_corrections
 from aggregator.letters import INSERT_LETTER, letter_params, poison_letter
 from aggregator.rollup_sql import GRAINS
 from aggregator.rollup_sql import table as rollup_table
@@ -58,6 +61,7 @@ class WriteResult:
     inserted: dict[Domain, int] = field(default_factory=lambda: {d: 0 for d in DOMAINS})
     duplicates: dict[Domain, int] = field(default_factory=lambda: {d: 0 for d in DOMAINS})
     letters: int = 0
+    corrected: int = 0
     poison: list[tuple[Domain, Row, str]] = field(default_factory=list)
 
 
@@ -141,6 +145,12 @@ class Store:
             for domain in DOMAINS:
                 if batch.rows[domain]:
                     await self._insert_isolating(conn, domain, batch.rows[domain], result)
+            for domain in DOMAINS:
+                corrections = [c for c in batch.corrections if c.domain == domain]
+                if corrections:
+                    fixed = await apply_corrections(conn, corrections)
+                    result.corrected += fixed.applied
+                    result.duplicates[domain] += fixed.duplicates
             letters = [*batch.letters, *(poison_letter(*p) for p in result.poison)]
             result.letters = await self._insert_letters(conn, letters)
             await self._advance_watermarks(conn, batch)
@@ -149,7 +159,8 @@ class Store:
 
     async def _ensure_partitions(self, conn: AsyncConnection, batch: Batch) -> None:
         for domain in DOMAINS:
-            days = {row_time(r).astimezone(UTC).date() for r in batch.rows[domain]}
+            rows = [*batch.rows[domain], *(c.row for c in batch.corrections if c.domain == domain)]
+            days = {row_time(r).astimezone(UTC).date() for r in rows}
             for table in domain_tables(domain):
                 missing = sorted(d for d in days if (table, d) not in self._partitions)
                 if missing:

@@ -226,7 +226,11 @@ class IngestService:
         )
         self._ignored += len(result.ignored)
         for reading in result.readings:
-            if not message.dup and self._recent.seen_before(reading.msg_id):
+            # A correction may keep the device's msg_id: its revision makes it new.
+            seen = (
+                reading.msg_id if not reading.revision else f"{reading.msg_id}#{reading.revision}"
+            )
+            if not message.dup and self._recent.seen_before(seen):
                 self._add(
                     slot,
                     self._dead_letter(

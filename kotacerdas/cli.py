@@ -34,6 +34,8 @@ _COMMAND_MODULES = (
     "kotacerdas.dashboards_cli",
     "kotacerdas.export_cli",
     "kotacerdas.api.cli",
+    "ingest.deadletter_cli",
+    "ingest.import_cli",
 )
 
 

@@ -2,6 +2,21 @@
 
 Everything downstream of ``ingest`` (Kafka records, database rows, indicators) is built
 from ``Reading`` values. Units are canonical here; adapters convert on the way in.
+
+Corrections (issue 21). The natural key of a stored reading is ``(sensor_id, ts)``.
+A reading for a key already stored is
+  * a *duplicate* (dropped, counted) when its ``revision`` is not higher than the stored
+    one's — an identical replay, a redelivery, a device resending its buffer;
+  * a *correction* when its ``revision`` is higher: it replaces the stored reading whole
+    (every metric column, ``msg_id``, ``seq``; a metric it does not carry becomes NULL),
+    the replaced values are kept in ``reading_correction`` (who, when, old, new), and
+    its 1-minute window is marked dirty, so rollups, indicators and alerts are revised
+    exactly as for late data.
+``revision`` is 0 for an original reading. ``seq`` is *not* the rule: it is the device's
+message counter, restarts on reboot and says nothing about which value is right. A
+device sends a correction as native v1 with ``"rev": n``; ``kotacerdas import`` takes a
+``revision`` field or column. A derived ``msg_id`` includes the revision (from 1 on), so
+a correction is never mistaken for a redelivery of the original.
 """
 
 from __future__ import annotations
@@ -41,6 +56,8 @@ _SENSOR_ID_RE: Final = re.compile(SENSOR_ID_PATTERN)
 
 # The longest observation period a count may cover: a daily total.
 MAX_INTERVAL_S: Final = 86_400
+# Revisions are counted per reading; int4 in the audit table.
+MAX_REVISION: Final = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +118,12 @@ def check_metric(domain: Domain, name: str, value: object) -> ReasonCode | None:
     return None
 
 
-def derive_msg_id(sensor_id: str, ts: datetime, seq: int | None) -> str:
-    """A stable id for a device that sends none: the same observation always maps to it."""
+def derive_msg_id(sensor_id: str, ts: datetime, seq: int | None, revision: int = 0) -> str:
+    """A stable id for a device that sends none: the same observation always maps to it
+    (and each revision of it to its own id; revision 0 keeps the ids of before)."""
     key = f"{sensor_id}|{ts.astimezone(UTC).isoformat()}|{'' if seq is None else seq}"
+    if revision:
+        key += f"|r{revision}"
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
@@ -122,6 +142,8 @@ class Reading(BaseModel):
     source_format: SourceFormat
     device_ref: str | None = Field(default=None, max_length=256)
     interval_s: int | None = Field(default=None, gt=0, le=MAX_INTERVAL_S)
+    # 0 = original; a higher revision for the same (sensor_id, ts) replaces it (see above).
+    revision: int = Field(default=0, ge=0, le=MAX_REVISION)
 
     @field_validator("ts")
     @classmethod

@@ -45,6 +45,7 @@ class ReasonCode(StrEnum):
     INVALID_SEQ = "invalid_seq"
     INVALID_INTERVAL = "invalid_interval"
     INVALID_MSG_ID = "invalid_msg_id"
+    INVALID_REVISION = "invalid_revision"
     NOT_FINITE = "not_finite"
     OUT_OF_RANGE = "out_of_range"
     UNKNOWN_UNIT = "unknown_unit"
@@ -152,6 +153,10 @@ _MEANINGS: dict[ReasonCode, tuple[str, str]] = {
     ReasonCode.INVALID_MSG_ID: (
         "ID pesan dari perangkat tidak sah",
         "The device-given message id is not a string of 1 to 128 characters",
+    ),
+    ReasonCode.INVALID_REVISION: (
+        "Nomor revisi bacaan tidak sah",
+        "The reading's revision is not an integer in 0..2**31-1",
     ),
     ReasonCode.NOT_FINITE: ("Nilai NaN atau tak hingga", "A value is NaN or infinite"),
     ReasonCode.OUT_OF_RANGE: (

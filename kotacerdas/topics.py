@@ -24,7 +24,8 @@ class TopicSpec:
 
 
 # Readings are replayable for 7 days (the aggregator can rebuild rollups from Kafka);
-# dead letters stay 30 days so an operator can inspect and re-drive them.
+# dead letters stay 30 days so an operator can inspect and re-drive them (the
+# aggregator keeps them in the dead_letter table: `kotacerdas deadletter replay`).
 TOPIC_SPECS: tuple[TopicSpec, ...] = (
     *(TopicSpec(d, {"retention.ms": str(7 * _DAY_MS)}) for d in DOMAINS),
     TopicSpec(DEAD_LETTER, {"retention.ms": str(30 * _DAY_MS)}),

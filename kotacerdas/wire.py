@@ -28,12 +28,22 @@ H_MESSAGE = "kota-message"
 H_MQTT_TOPIC = "kota-mqtt-topic"
 H_SOURCE = "kota-source"
 H_MSG_ID = "kota-msg-id"
+# Who sent a reading in, when it was not the device itself ("import:<user>",
+# "replay:<user>"); the correction audit records it (absent: "device").
+H_ACTOR = "kota-actor"
+# Present (b"1") on readings of a backfill (kotacerdas import): their windows record
+# alerts as historical, without live notifications. Only the import command sets it.
+H_BACKFILL = "kota-backfill"
 
 Headers = list[tuple[str, bytes]]
 
 
-class WireReading(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The reading as the aggregator reads it back; field names match ``Reading``."""
+class WireReading(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """The reading as the aggregator reads it back; field names match ``Reading``.
+
+    Defaults are omitted on the wire, so an original reading (revision 0) encodes as it
+    did before revisions existed; a corrected one carries ``revision``.
+    """
 
     msg_id: str
     city: str
@@ -45,6 +55,7 @@ class WireReading(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     seq: int | None = None
     device_ref: str | None = None
     interval_s: int | None = None
+    revision: int = 0
 
 
 _encoder = msgspec.json.Encoder()
@@ -64,6 +75,7 @@ def encode_reading(reading: Reading) -> bytes:
             seq=reading.seq,
             device_ref=reading.device_ref,
             interval_s=reading.interval_s,
+            revision=reading.revision,
         )
     )
 
@@ -76,12 +88,15 @@ def decode_reading(value: bytes) -> WireReading:
     return reading
 
 
-def reading_headers(source_format: str, received_at: datetime) -> Headers:
-    return [
+def reading_headers(source_format: str, received_at: datetime, actor: str | None = None) -> Headers:
+    headers = [
         (H_SCHEMA, SCHEMA_VERSION),
         (H_FORMAT, source_format.encode()),
         (H_RECEIVED_AT, received_at.astimezone(UTC).isoformat().encode()),
     ]
+    if actor is not None:
+        headers.append((H_ACTOR, actor.encode()[:200]))
+    return headers
 
 
 @dataclass(frozen=True, slots=True)

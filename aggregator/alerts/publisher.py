@@ -4,6 +4,12 @@ Kafka delivery uses an idempotent producer (key = place, so one place's events s
 order). The webhook is retried with backoff; every attempt's outcome is recorded in
 ``alert_notification`` and a notification that never got through stays there as a
 dead letter (state ``failed``) instead of disappearing.
+
+Alerts about the past are *historical*: an event whose episode ended (or, for an
+``open``, began) more than ``live_s`` before now (``KOTA_AGG_ALERT_LIVE_S``, 7 days: the
+ingest late limit, beyond which only a backfill — ``kotacerdas import`` — brings data)
+is recorded (``alert.historical``, migration 011) but neither published to Kafka nor
+sent to the webhook: an operator is not paged for a haze of last year.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -28,6 +35,17 @@ log = logging.getLogger("kota.aggregator.alerts")
 
 WEBHOOK_ATTEMPTS = 4
 WEBHOOK_TIMEOUT_S = 5.0
+# The ingest late limit (ingest/settings.py max_age_s): older data is a backfill.
+LIVE = timedelta(days=7)
+
+
+def is_historical(event: AlertEvent, now: datetime, live: timedelta = LIVE) -> bool:
+    """The event is about an episode that ended (or began, for an ``open``) before
+    ``now - live``; an ``update`` of an open alert is always live."""
+    if event.event == "update" and event.closed_at is None:
+        return False
+    when = event.closed_at if event.closed_at is not None else event.opened_at
+    return when < now - live
 
 
 class AlertPublisher:
@@ -38,9 +56,11 @@ class AlertPublisher:
         store: Store,
         registry: CollectorRegistry,
         webhook_url: str | None = None,
+        live: timedelta = LIVE,
     ) -> None:
         self._kafka, self._topic, self._store = kafka, topic, store
         self._webhook = webhook_url
+        self._live = live
         self._producer: AIOKafkaProducer | None = None
         self.published = Counter(
             "kota_agg_alert_events", "Alert events published", ["event"], registry=registry
@@ -51,9 +71,22 @@ class AlertPublisher:
             ["sink"],
             registry=registry,
         )
+        self.historical = Counter(
+            "kota_agg_alert_events_historical",
+            "Alert events about the past: recorded, not notified",
+            ["event"],
+            registry=registry,
+        )
 
     async def publish(self, events: Sequence[AlertEvent]) -> None:
+        now = datetime.now(UTC)
+        past = [e for e in events if is_historical(e, now, self._live)]
+        if past:
+            await self._mark_historical(past)
         for event in events:
+            if is_historical(event, now, self._live):
+                self.historical.labels(event.event).inc()
+                continue
             await self._to_kafka(event)
             if self._webhook:
                 await self._to_webhook(event)
@@ -111,6 +144,16 @@ class AlertPublisher:
                 )
         except StoreUnavailable:
             log.error("could not record a webhook delivery (database unavailable)")
+
+    async def _mark_historical(self, events: Sequence[AlertEvent]) -> None:
+        try:
+            async with self._store.connection() as conn, conn.transaction():
+                await conn.execute(
+                    "UPDATE alert SET historical = true WHERE id = ANY(%s)",
+                    ([e.alert_id for e in events],),
+                )
+        except StoreUnavailable:
+            log.error("could not mark historical alerts (database unavailable)")
 
     async def stop(self) -> None:
         if self._producer is not None:

@@ -243,6 +243,7 @@ def make_reading(
     seq: int | None = None,
     device_ref: str | None = None,
     interval_s: int | None = None,
+    revision: int = 0,
 ) -> Reading:
     """Build a Reading from values that already passed every contract rule (see module doc)."""
     parts = ctx.parts
@@ -258,6 +259,7 @@ def make_reading(
             "source_format": source_format,
             "device_ref": device_ref,
             "interval_s": interval_s,
+            "revision": revision,
         }
     )
 

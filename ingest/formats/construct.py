@@ -53,6 +53,7 @@ def _pick_constructor() -> Callable[[dict[str, object]], Reading]:
         "source_format": "kota/v1",
         "device_ref": None,
         "interval_s": 60,
+        "revision": 0,
     }
     try:
         direct = _construct_direct(dict(sample))

@@ -2,7 +2,10 @@
 
     {"v": 1, "sensor_id": "jkt-air-0001", "ts": "2026-11-28T08:00:00+07:00", "seq": 42,
      "msg_id": "optional", "metrics": {"pm25": 35.2}, "units": {"pm25": "ug/m3"},
-     "interval_s": 60}
+     "interval_s": 60, "rev": 1}
+
+``rev`` (optional, default 0) is the reading's revision: a higher one for the same sensor
+and ``ts`` corrects what is stored (kotacerdas/contract.py, "Corrections").
 
 Marker: a JSON object with the key ``"v"``. Metric names are canonical (anything else is
 ignored and counted); ``units`` is optional and canonical units are assumed without it.
@@ -31,7 +34,7 @@ from ingest.formats.assembly import (
 from ingest.formats.result import DecodeRejected, DecodeResult, Rejection, shorten
 from ingest.formats.times import check_interval, parse_timestamp
 from ingest.formats.units import CANONICAL_UNIT_IDS, SENML_UNITS, converter
-from kotacerdas.contract import Domain, SourceFormat, derive_msg_id
+from kotacerdas.contract import MAX_REVISION, Domain, SourceFormat, derive_msg_id
 from kotacerdas.reasons import ReasonCode
 
 __all__ = ["FORMAT", "NativeAdapter"]
@@ -39,7 +42,7 @@ __all__ = ["FORMAT", "NativeAdapter"]
 FORMAT: Final[SourceFormat] = "kota/v1"
 VERSION: Final = 1
 _ENVELOPE: Final = frozenset(
-    {"v", "sensor_id", "ts", "seq", "msg_id", "metrics", "units", "interval_s"}
+    {"v", "sensor_id", "ts", "seq", "msg_id", "metrics", "units", "interval_s", "rev"}
 )
 _UNITS: Final = {**SENML_UNITS, **CANONICAL_UNIT_IDS}
 
@@ -66,6 +69,7 @@ class NativeAdapter:
             _wrong_identity(claimed, sensor_id)
         ts = _event_time(doc.get("ts"), ctx)
         seq, msg_id, interval_s, metrics_in, units = _envelope(doc)
+        revision = _revision(doc.get("rev"))
         ignored = [] if _ENVELOPE.issuperset(doc) else [k for k in doc if k not in _ENVELOPE]
         domain = ctx.parts.domain
         metrics, rejected = _metrics(domain, metrics_in, units, ignored)
@@ -79,11 +83,24 @@ class NativeAdapter:
             ts=ts,
             metrics=metrics,
             source_format=FORMAT,
-            msg_id=msg_id if msg_id is not None else derive_msg_id(sensor_id, ts, seq),
+            msg_id=msg_id if msg_id is not None else derive_msg_id(sensor_id, ts, seq, revision),
             seq=seq,
             interval_s=interval_s,
+            revision=revision,
         )
         return DecodeResult((reading,), tuple(rejected), FORMAT, tuple(ignored))
+
+
+def _revision(rev: object) -> int:
+    if rev is None:
+        return 0
+    if type(rev) is not int or not 0 <= rev <= MAX_REVISION:
+        reject(
+            ReasonCode.INVALID_REVISION,
+            f"rev={shorten(rev)} is not an integer in 0..{MAX_REVISION}",
+            "rev",
+        )
+    return rev
 
 
 def _wrong_identity(claimed: object, topic_sensor: str) -> NoReturn:

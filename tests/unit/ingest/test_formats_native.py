@@ -158,6 +158,7 @@ def test_direct_constructor_is_in_use_and_equals_model_construct() -> None:
         "source_format": "senml",
         "device_ref": "jkt-air-0001:",
         "interval_s": None,
+        "revision": 0,
     }
     direct = construct._construct_direct(dict(values))
     public = Reading.model_construct(**values)

@@ -128,6 +128,8 @@ CASES: list[tuple[str, str, Any, R]] = [
     ),
     ("msg_id empty", AIR, native(msg_id=""), R.INVALID_MSG_ID),
     ("msg_id over 128 characters", AIR, native(msg_id="x" * 129), R.INVALID_MSG_ID),
+    ("rev negative", AIR, native(rev=-1), R.INVALID_REVISION),
+    ("rev a string", AIR, native(rev="2"), R.INVALID_REVISION),
     ("only metric NaN", AIR, _NAN, R.NOT_FINITE),
     ("only metric beyond float range", AIR, _NAN.replace(b"NaN", b"1e400"), R.NOT_FINITE),
     ("only metric negative", AIR, native(metrics={"pm25": -1}), R.OUT_OF_RANGE),
