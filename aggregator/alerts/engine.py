@@ -160,6 +160,18 @@ async def _apply(
         assert episode is not None
         closed = episode.closed_at
         reason = None if closed is None else "cleared"
+        if closed is None:
+            # Revived: another open alert of this rule and place that the engine did not
+            # load (opened outside the windows it read) is the same episode; it is
+            # withdrawn in favour of this one, as any alert late data disproves. Else the
+            # one-open-alert index refused the revival and failed the whole cycle, for
+            # every city, on every retry.
+            await conn.execute(
+                "UPDATE alert SET state = 'closed', closed_at = greatest(opened_at, %s), "
+                "close_reason = 'revised', updated_at = now() "
+                "WHERE rule = %s AND place_key = %s AND state = 'open' AND id <> %s",
+                (opened, rule.rule, place, action.alert_id),
+            )
         await conn.execute(
             "UPDATE alert SET state = %s, opened_at = %s, closed_at = %s, close_reason = %s, "
             "value = %s, peak = greatest(peak, %s), updated_at = now() WHERE id = %s",
@@ -211,7 +223,15 @@ async def _insert(
         "INSERT INTO alert (rule, kind, severity, city, district, sensor_id, place_key, state, "
         "opened_at, last_seen_at, closed_at, close_reason, value, peak, open_threshold, "
         "close_threshold, message) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        "%s, %s, %s, %s, %s) RETURNING id",
+        "%s, %s, %s, %s, %s) "
+        # An open alert of this rule and place that the engine did not load (opened on
+        # windows outside what it read, e.g. ahead of a revision, or by another writer)
+        # is adopted, not a unique violation: that failed the whole cycle, for every
+        # city, on every retry, and no indicator or alert was computed any more.
+        "ON CONFLICT (rule, place_key) WHERE state = 'open' DO UPDATE SET "
+        "opened_at = least(alert.opened_at, EXCLUDED.opened_at), last_seen_at = now(), "
+        "value = EXCLUDED.value, peak = greatest(alert.peak, EXCLUDED.peak), "
+        "updated_at = now() RETURNING id",
         (
             rule.rule,
             rule.kind,
