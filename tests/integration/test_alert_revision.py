@@ -3,10 +3,10 @@ never have opened is closed with reason `revised`."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from kota_testing import db
 from kota_testing.kafka import produce, reading_topics, wait_caught_up
 from kota_testing.readings import make_reading
 
@@ -24,13 +24,7 @@ def _alerts(conninfo: str, opened_after: datetime) -> list[tuple]:
 
 
 def _wait(predicate, timeout_s: float = 90):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
+    return db.poll(predicate, timeout_s)
 
 
 def test_late_readings_revise_a_hazardous_air_alert(stack, topics, services):

@@ -4,10 +4,9 @@ values raised is withdrawn (closed as `revised`), as for late data."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
-import psycopg
+from kota_testing import db as checks
 from kota_testing.kafka import produce, reading_topics, wait_caught_up
 from kota_testing.readings import make_reading
 
@@ -19,18 +18,10 @@ CITY = "ujipulih"
 
 
 def _wait(predicate, timeout_s: float = 90):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
+    return checks.poll(predicate, timeout_s)
 
 
-def _query(conninfo: str, text: str, *params: object) -> list[tuple]:
-    with psycopg.connect(conninfo) as conn:
-        return conn.execute(text, params).fetchall()
+_query = checks.rows
 
 
 def _corrected(reading: Reading, revision: int, pm25: float) -> Reading:

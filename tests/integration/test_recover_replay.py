@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
+from kota_testing import db as checks
 from kota_testing.kafka import reading_topics, wait_caught_up
 from kota_testing.mqtt import gateway_publisher
 from kota_testing.payloads import native
@@ -23,18 +22,10 @@ UNKNOWN = "ujp-air-0099"  # in no registry at all
 
 
 def _wait(predicate, timeout_s: float = 60):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
+    return checks.poll(predicate, timeout_s)
 
 
-def _query(conninfo: str, text: str, *params: object) -> list[tuple]:
-    with psycopg.connect(conninfo) as conn:
-        return conn.execute(text, params).fetchall()
+_query = checks.rows
 
 
 def _kotacerdas(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

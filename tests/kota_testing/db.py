@@ -63,3 +63,20 @@ def differences(conn: psycopg.Connection, table: str, sensor_like: str) -> tuple
         sql.SQL("SELECT count(*) FROM ({} EXCEPT {}) x").format(snap, now), (sensor_like,)
     ).fetchone()[0]
     return added, lost
+
+
+def poll(predicate, timeout_s: float = 60, step_s: float = 0.5):
+    """The first truthy value of ``predicate()`` within ``timeout_s`` (else its last
+    value): waiting on a condition the product exposes, not on a fixed sleep."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step_s)
+    return predicate()
+
+
+def rows(conninfo: str, text: str, *params: object) -> list[tuple]:
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute(text, params).fetchall()
