@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kota_testing import db as checks
 from kota_testing.kafka import reading_topics, wait_caught_up
+from kota_testing.services import run_cli
 
 SENSOR = "ujp-air-0003"  # tests/data/cities/ujipulih.yaml; no other test writes it
 CITY = "ujipulih"
@@ -26,13 +26,7 @@ _query = checks.rows
 
 
 def _kotacerdas(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kotacerdas.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli(env, *args, timeout_s=180)
 
 
 def _native(ts: datetime, pm25: float, **extra: object) -> str:

@@ -4,9 +4,7 @@ and a second replay stores nothing twice."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from kota_testing import db as checks
 from kota_testing.kafka import reading_topics, wait_caught_up
 from kota_testing.mqtt import gateway_publisher
 from kota_testing.payloads import native
+from kota_testing.services import run_cli
 
 TEST_CITIES = Path(__file__).parents[1] / "data" / "cities"
 CITY = "ujipulih"
@@ -29,13 +28,7 @@ _query = checks.rows
 
 
 def _kotacerdas(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kotacerdas.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(env, *args, timeout_s=120)
 
 
 def test_replay_after_a_registry_fix_stores_each_reading_once(stack, topics, services, tmp_path):

@@ -100,3 +100,16 @@ class ServiceProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def run_cli(
+    env: dict[str, str], *args: str, timeout_s: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """One `kotacerdas` command to its end, in the test's environment, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "kotacerdas.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
