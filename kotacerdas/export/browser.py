@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -158,9 +160,10 @@ def inspect(
             [executable(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its renderer and helper processes stop with it
         )
         try:
-            shutdown.track(proc.pid, group=False)  # a forced stop (second signal) kills it
+            shutdown.track(proc.pid)  # a forced stop (second signal) kills the group
             from websockets.sync.client import connect
 
             port, path = _port(profile, proc)
@@ -170,14 +173,35 @@ def inspect(
                 target = html if isinstance(html, str) else html.resolve().as_uri()
                 return _render(_Cdp(ws, timeout_s), target, png, width, pdf)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()  # said: it did not stop on SIGTERM within the bound
-                proc.wait()
+            _stop(proc)
             shutdown.untrack(proc.pid)
             log.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and every process of its group, and wait until the group is gone:
+    helper processes outlive the main one briefly and still write into the profile,
+    which then cannot be removed ("Directory not empty")."""
+    group = proc.pid  # start_new_session: the group id is the leader's PID
+    _signal_group(group, signal.SIGTERM)
+    try:
+        proc.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pass  # said below: SIGKILL for whatever did not stop on SIGTERM within the bound
+    _signal_group(group, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _signal_group(group, 0) and time.monotonic() < deadline:
+        time.sleep(0.02)  # orphaned helpers are reaped by init, not by us
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send ``signum`` to the group; False once no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _render(cdp: _Cdp, url: str, png: Path, width: int, pdf: Path | None) -> PageReport:

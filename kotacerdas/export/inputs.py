@@ -78,7 +78,6 @@ class AirDay:
 
 @dataclass(frozen=True, slots=True)
 class AlertRow:
-    id: int
     rule: str
     kind: str
     severity: str

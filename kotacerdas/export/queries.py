@@ -111,12 +111,15 @@ WASTE_COLUMNS: Final = ("fill_level_max", "fill_level_avg", "temperature_max")
 AIR_HOURLY = _hourly("air_hourly", "v_air_1h", AIR_COLUMNS, "lookback")
 TRAFFIC_HOURLY = _hourly("traffic_hourly", "v_traffic_1h", TRAFFIC_COLUMNS, "start")
 WASTE_HOURLY = _hourly("waste_hourly", "v_waste_1h", WASTE_COLUMNS, "start")
+#: No surrogate key: an alert's id is a sequence value, which differs between databases
+#: holding the same alerts and would change the input hash. Ordered by every column, so
+#: rows that tie are identical and their order cannot matter.
 ALERTS = Query(
     "alerts",
     ("v_alert",),
-    "SELECT id, rule, kind, severity, state, opened_at, closed_at FROM v_alert "
+    "SELECT rule, kind, severity, state, opened_at, closed_at FROM v_alert "
     "WHERE city = %(city)s AND opened_at >= %(start)s AND opened_at < %(end)s "
-    "ORDER BY opened_at, id",
+    "ORDER BY opened_at, rule, kind, severity, state, closed_at",
 )
 #: Mean of the live index over the period (numeric: exact, so order-free).
 LIVE_INDICES = Query(

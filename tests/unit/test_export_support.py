@@ -114,9 +114,9 @@ def build_inputs(
     air = [_air(window, s, air_fraction) for s in AIR] if "air" in domains else []
     opened = window.start_utc + timedelta(days=2)
     alerts = (
-        AlertRow(1, "overflow", "overflow", "warning", "closed", opened, opened + timedelta(minutes=30)),
-        AlertRow(2, "overflow", "overflow", "warning", "closed", opened, opened + timedelta(minutes=90)),
-        AlertRow(3, "gridlock", "gridlock", "critical", "open", opened, None),
+        AlertRow("overflow", "overflow", "warning", "closed", opened, opened + timedelta(minutes=30)),
+        AlertRow("overflow", "overflow", "warning", "closed", opened, opened + timedelta(minutes=90)),
+        AlertRow("gridlock", "gridlock", "critical", "open", opened, None),
     )  # fmt: skip
     return Inputs(
         city=CityFacts("uji", "Kota Uji", "uji", "Sulawesi Selatan", timezone, 100.0, 300_000),
