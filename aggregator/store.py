@@ -290,6 +290,21 @@ class Store:
             found = await cur.fetchone()
         return int(found[0]) if found else 0
 
+    async def apply_compression(self) -> int:
+        """TimescaleDB: compress raw chunks older than 7 days (migration 012, without the
+        job scheduler); returns chunks compressed. Plain PostgreSQL: 0."""
+        async with self.connection() as conn, conn.transaction():
+            cur = await conn.execute("SELECT kota_apply_compression()")
+            found = await cur.fetchone()
+        return int(found[0]) if found else 0
+
+    async def failed_policies(self) -> list[tuple[int, str, str, str | None]]:
+        """``(job id, policy, hypertable, last error)`` of the schema owner's TimescaleDB
+        policies whose last scheduled run failed (none on plain PostgreSQL)."""
+        async with self.connection() as conn:
+            cur = await conn.execute("SELECT * FROM kota_failed_policies()")
+            return [(int(j), str(p), str(t), e) for j, p, t, e in await cur.fetchall()]
+
     async def maintain_partitions(self, today: date | None = None) -> int:
         """Partitions from yesterday to PARTITIONS_AHEAD_DAYS ahead, every time table."""
         day = today or datetime.now(UTC).date()

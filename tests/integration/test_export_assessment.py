@@ -360,16 +360,12 @@ def test_the_same_data_gives_the_same_files(exported, tmp_path) -> None:
         assert (tmp_path / name).read_bytes() == (exported / name).read_bytes(), name
 
 
-def test_other_alert_ids_for_the_same_alerts_give_the_same_files(
-    exported, stack, tmp_path
-) -> None:
+def test_other_alert_ids_for_the_same_alerts_give_the_same_files(exported, stack, tmp_path) -> None:
     """An alert's id is a sequence value: two databases with the same alerts number them
     differently (in the suite, each backend's earlier tests open a different number of
     alerts), so the ids must not reach the input hash."""
     with psycopg.connect(stack.conninfo("owner"), autocommit=True) as conn:
-        renumbered = conn.execute(
-            "UPDATE alert SET id = DEFAULT WHERE city = %s", (UJI,)
-        ).rowcount
+        renumbered = conn.execute("UPDATE alert SET id = DEFAULT WHERE city = %s", (UJI,)).rowcount
     assert renumbered == len(ALERT_MINUTES) + 2
     assert export(tmp_path, "--city", UJI, "--period", "2026-10") == 0
     for fmt in files.FORMATS:
