@@ -11,6 +11,7 @@ print to PDF (A4, the report's print styles). The browser is stopped by its PID.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -184,11 +185,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     which then cannot be removed ("Directory not empty")."""
     group = proc.pid  # start_new_session: the group id is the leader's PID
     _signal_group(group, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pass  # said below: SIGKILL for whatever did not stop on SIGTERM within the bound
-    _signal_group(group, signal.SIGKILL)
+    _signal_group(group, signal.SIGKILL)  # whatever did not stop on SIGTERM within the bound
     proc.wait()
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while _signal_group(group, 0) and time.monotonic() < deadline:
