@@ -74,6 +74,8 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     # newest event time seen per (topic, partition), for the watermark
     newest: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    # (topic, partition, city) of the readings: which partitions carry which cities
+    carried: set[tuple[str, int, str]] = field(default_factory=set)
     # bridge receive times of a sample of the readings (end-to-end latency)
     received: list[datetime] = field(default_factory=list)
     records: int = 0
@@ -198,6 +200,7 @@ def _refusal(
     tp = (record.topic, record.partition)
     if tp not in batch.newest or reading.ts > batch.newest[tp]:
         batch.newest[tp] = reading.ts
+    batch.carried.add((record.topic, record.partition, reading.city))
     return None
 
 

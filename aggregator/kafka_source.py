@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -38,6 +39,25 @@ class ConsumerOptions:
     # Defaults: AggregatorSettings (KOTA_AGG_FETCH_MIN_BYTES, KOTA_AGG_FETCH_MAX_WAIT_MS).
     fetch_min_bytes: int
     fetch_max_wait_ms: int
+    # the reading topics among ``topics`` (their end offsets: aggregator/watermark.py)
+    readings: tuple[str, ...] = ()
+    fault_hold: HeldPartition | None = None
+
+
+@dataclass(frozen=True)
+class HeldPartition:
+    """A partition kept paused until ``release_file`` exists (tests only)."""
+
+    topic: str
+    partition: int
+    release_file: Path
+
+    @classmethod
+    def parse(cls, spec: str, release_file: Path | None) -> HeldPartition | None:
+        if not spec or release_file is None:
+            return None
+        topic, _, partition = spec.rpartition(":")
+        return cls(topic, int(partition), release_file)
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -106,6 +126,7 @@ class KafkaSource:
         o = self._options
         records: list[Any] = []
         deadline: float | None = None
+        self._hold_for_fault_test()
         while len(records) < o.batch_max_records:
             if deadline is None:
                 timeout_ms = o.batch_max_wait_ms
@@ -159,6 +180,38 @@ class KafkaSource:
     def resume(self) -> None:
         if self._consumer is not None:
             self._consumer.resume(*self._consumer.assignment())
+
+    async def end_offsets(self) -> dict[tuple[str, int], int] | None:
+        """Kafka's end offset of every partition of the reading topics (all of them, not
+        only ours: the indicator job judges every city); None when Kafka cannot say."""
+        consumer = self._consumer
+        if consumer is None:
+            return None
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in self._options.readings
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        try:
+            ends = await consumer.end_offsets(partitions)
+        except KafkaError as exc:
+            log.debug(f"end offsets unavailable: {exc}")
+            return None
+        return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
+
+    def _hold_for_fault_test(self) -> None:
+        """KOTA_AGG_FAULT_HOLD_PARTITION: keep one partition paused until the release file
+        exists (the lagging-partition test); unset in production."""
+        hold = self._options.fault_hold
+        if hold is None or self._consumer is None:
+            return
+        tp = TopicPartition(hold.topic, hold.partition)
+        if tp not in self._consumer.assignment():
+            return
+        if hold.release_file.exists():
+            self._consumer.resume(tp)
+        else:
+            self._consumer.pause(tp)
 
     def lag(self) -> int:
         """Records between our position and the end of every assigned partition."""

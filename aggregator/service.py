@@ -24,7 +24,7 @@ from aggregator.alerts.publisher import AlertPublisher
 from aggregator.alerts.rules import load_rules
 from aggregator.batch import Batch, split
 from aggregator.indicators.job import IndicatorJob
-from aggregator.kafka_source import ConsumerOptions, KafkaSource
+from aggregator.kafka_source import ConsumerOptions, HeldPartition, KafkaSource
 from aggregator.metrics import AggregatorMetrics
 from aggregator.rollups import RollupJob, RollupMetrics
 from aggregator.settings import AggregatorSettings
@@ -59,6 +59,8 @@ class AggregatorService:
                 settings.session_timeout_ms,
                 settings.fetch_min_bytes,
                 settings.fetch_max_wait_ms,
+                tuple(self._reading_topics),
+                HeldPartition.parse(settings.fault_hold_partition, settings.fault_release_file),
             ),
         )
         self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))
@@ -81,6 +83,7 @@ class AggregatorService:
             settings.indicators_from,
             settings.group_id,
             timedelta(seconds=settings.city_silence_s),
+            self._source.end_offsets,
         )
         self._publisher = publisher
         self._rollups = RollupJob(

@@ -58,6 +58,10 @@ class AggregatorSettings(BaseSettings):
     # Fault injection for tests: exit after this many batches are committed to the
     # database but before their offsets are (0 = never).
     fault_crash_after_batches: int = Field(0, ge=0)
+    # Keep one partition of a reading topic paused ("<topic>:<partition>", the full topic
+    # name) until fault_release_file exists: a lagging partition, on demand.
+    fault_hold_partition: str = Field("", pattern=r"^$|^[A-Za-z0-9._-]+:[0-9]+$")
+    fault_release_file: Path | None = None
 
     ops_host: str = "127.0.0.1"
     ops_port: int = Field(29101, ge=0, le=65535)
@@ -66,4 +70,13 @@ class AggregatorSettings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_are_real(self) -> AggregatorSettings:
         refuse_placeholder("KOTA_DB_PASSWORD", self.db.password)
+        return self
+
+    @model_validator(mode="after")
+    def _hold_needs_a_release(self) -> AggregatorSettings:
+        if self.fault_hold_partition and self.fault_release_file is None:
+            raise ValueError(
+                "KOTA_AGG_FAULT_HOLD_PARTITION needs KOTA_AGG_FAULT_RELEASE_FILE (the file "
+                "whose existence releases the partition)"
+            )
         return self

@@ -32,6 +32,7 @@ from aggregator.letters import INSERT_LETTER, letter_params, poison_letter
 from aggregator.rollup_sql import GRAINS
 from aggregator.rollup_sql import table as rollup_table
 from aggregator.rows import RAW_TABLES, Row, raw_columns, row_time
+from aggregator.watermark import Stored
 from kotacerdas.contract import DOMAINS, Domain
 
 log = logging.getLogger("kota.aggregator.store")
@@ -99,6 +100,7 @@ class Store:
         )
         self._lateness = allowed_lateness
         self._partitions: set[tuple[str, date]] = set()
+        self._carried: set[tuple[str, int, str]] = set()  # partition_city rows known stored
 
     @staticmethod
     async def _configure(conn: AsyncConnection) -> None:
@@ -154,7 +156,10 @@ class Store:
             letters = [*batch.letters, *(poison_letter(*p) for p in result.poison)]
             result.letters = await self._insert_letters(conn, letters)
             await self._advance_watermarks(conn, batch)
+            carried = batch.carried - self._carried
+            await self._note_carried(conn, carried)
             await self._record_health(conn, batch, result, health, started)
+        self._carried |= carried  # only once committed: a rolled-back batch wrote nothing
         return result
 
     async def _ensure_partitions(self, conn: AsyncConnection, batch: Batch) -> None:
@@ -236,21 +241,58 @@ class Store:
         return len(letters)
 
     async def _advance_watermarks(self, conn: AsyncConnection, batch: Batch) -> None:
-        """Watermarks only move forward: a replayed batch cannot pull one back."""
-        if not batch.newest:
-            return
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO stream_watermark AS w (topic, partition, newest_ts, watermark) "
-                "VALUES (%(t)s, %(p)s, %(n)s, %(n)s - %(late)s) "
-                "ON CONFLICT (topic, partition) DO UPDATE SET "
-                "newest_ts = greatest(w.newest_ts, EXCLUDED.newest_ts), "
-                "watermark = greatest(w.watermark, EXCLUDED.watermark), updated_at = now()",
-                [
-                    {"t": t, "p": p, "n": newest, "late": self._lateness}
-                    for (t, p), newest in batch.newest.items()
-                ],
+        """Watermarks and stored offsets only move forward: a replayed batch cannot pull
+        one back. The stored offset moves for every partition of the batch, also one that
+        brought only dead letters (aggregator/watermark.py: "behind")."""
+        if batch.newest:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "INSERT INTO stream_watermark AS w "
+                    "(topic, partition, newest_ts, watermark, stored_offset) "
+                    "VALUES (%(t)s, %(p)s, %(n)s, %(n)s - %(late)s, %(o)s) "
+                    "ON CONFLICT (topic, partition) DO UPDATE SET "
+                    "newest_ts = greatest(w.newest_ts, EXCLUDED.newest_ts), "
+                    "watermark = greatest(w.watermark, EXCLUDED.watermark), "
+                    "stored_offset = greatest(w.stored_offset, EXCLUDED.stored_offset), "
+                    "updated_at = now()",
+                    [
+                        {"t": t, "p": p, "n": newest, "late": self._lateness,
+                         "o": batch.offsets.get((t, p))}
+                        for (t, p), newest in batch.newest.items()
+                    ],
+                )  # fmt: skip
+        others = [(t, p, o) for (t, p), o in batch.offsets.items() if (t, p) not in batch.newest]
+        if others:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "UPDATE stream_watermark SET stored_offset = greatest(stored_offset, %s) "
+                    "WHERE topic = %s AND partition = %s",
+                    [(o, t, p) for t, p, o in others],
+                )
+
+    @staticmethod
+    async def _note_carried(conn: AsyncConnection, carried: set[tuple[str, int, str]]) -> None:
+        if carried:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "INSERT INTO partition_city (topic, partition, city) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    sorted(carried),
+                )
+
+    async def partition_progress(
+        self,
+    ) -> tuple[dict[tuple[str, int], Stored], list[tuple[str, int, str]]]:
+        """What is stored of each partition, and which cities each has carried."""
+        async with self.connection() as conn:
+            cur = await conn.execute(
+                "SELECT topic, partition, newest_ts, stored_offset FROM stream_watermark"
             )
+            stored = {(t, p): Stored(ts, o) for t, p, ts, o in await cur.fetchall()}
+            cur = await conn.execute("SELECT topic, partition, city FROM partition_city")
+            carried = [(str(t), int(p), str(c)) for t, p, c in await cur.fetchall()]
+            await conn.commit()
+        return stored, carried
 
     async def _record_health(
         self,
