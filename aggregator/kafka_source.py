@@ -44,20 +44,21 @@ class ConsumerOptions:
     fault_hold: HeldPartition | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class HeldPartition:
-    """A partition kept paused until ``release_file`` exists (tests only)."""
+    """A partition kept paused while ``hold_file`` exists (fault tests only)."""
 
     topic: str
     partition: int
-    release_file: Path
+    hold_file: Path
+    held: bool = False
 
     @classmethod
-    def parse(cls, spec: str, release_file: Path | None) -> HeldPartition | None:
-        if not spec or release_file is None:
+    def parse(cls, spec: str, hold_file: Path | None) -> HeldPartition | None:
+        if not spec or hold_file is None:
             return None
         topic, _, partition = spec.rpartition(":")
-        return cls(topic, int(partition), release_file)
+        return cls(topic, int(partition), hold_file)
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -200,7 +201,7 @@ class KafkaSource:
         return {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
 
     def _hold_for_fault_test(self) -> None:
-        """KOTA_AGG_FAULT_HOLD_PARTITION: keep one partition paused until the release file
+        """KOTA_AGG_FAULT_HOLD_PARTITION: keep one partition paused while the hold file
         exists (the lagging-partition test); unset in production."""
         hold = self._options.fault_hold
         if hold is None or self._consumer is None:
@@ -208,10 +209,15 @@ class KafkaSource:
         tp = TopicPartition(hold.topic, hold.partition)
         if tp not in self._consumer.assignment():
             return
-        if hold.release_file.exists():
+        wanted = hold.hold_file.exists()
+        if wanted:
+            self._consumer.pause(tp)  # again after resume(): an outage resumes everything
+        elif hold.held:
             self._consumer.resume(tp)
-        else:
-            self._consumer.pause(tp)
+        if wanted != hold.held:
+            hold.held = wanted
+            state = "holding" if wanted else "released"
+            log.warning(f"fault injection: {state} {hold.topic}:{hold.partition}")
 
     def lag(self) -> int:
         """Records between our position and the end of every assigned partition."""

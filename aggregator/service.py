@@ -60,7 +60,7 @@ class AggregatorService:
                 settings.fetch_min_bytes,
                 settings.fetch_max_wait_ms,
                 tuple(self._reading_topics),
-                HeldPartition.parse(settings.fault_hold_partition, settings.fault_release_file),
+                HeldPartition.parse(settings.fault_hold_partition, settings.fault_hold_file),
             ),
         )
         self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))

@@ -59,9 +59,9 @@ class AggregatorSettings(BaseSettings):
     # database but before their offsets are (0 = never).
     fault_crash_after_batches: int = Field(0, ge=0)
     # Keep one partition of a reading topic paused ("<topic>:<partition>", the full topic
-    # name) until fault_release_file exists: a lagging partition, on demand.
+    # name) while fault_hold_file exists: a lagging partition, on demand.
     fault_hold_partition: str = Field("", pattern=r"^$|^[A-Za-z0-9._-]+:[0-9]+$")
-    fault_release_file: Path | None = None
+    fault_hold_file: Path | None = None
 
     ops_host: str = "127.0.0.1"
     ops_port: int = Field(29101, ge=0, le=65535)
@@ -74,9 +74,9 @@ class AggregatorSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _hold_needs_a_release(self) -> AggregatorSettings:
-        if self.fault_hold_partition and self.fault_release_file is None:
+        if self.fault_hold_partition and self.fault_hold_file is None:
             raise ValueError(
-                "KOTA_AGG_FAULT_HOLD_PARTITION needs KOTA_AGG_FAULT_RELEASE_FILE (the file "
-                "whose existence releases the partition)"
+                "KOTA_AGG_FAULT_HOLD_PARTITION needs KOTA_AGG_FAULT_HOLD_FILE (the partition "
+                "is held while that file exists)"
             )
         return self

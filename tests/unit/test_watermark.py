@@ -76,14 +76,14 @@ def test_an_idle_partition_holds_nothing_so_a_quiet_sensor_is_judged_silent() ->
 
 def test_the_held_partition_setting_in_both_forms_and_its_errors(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("KOTA_DB_PASSWORD", "a-real-test-password")
-    release = tmp_path / "release"
-    settings = AggregatorSettings(fault_hold_partition=f"{AIR}:4", fault_release_file=release)
-    assert HeldPartition.parse(settings.fault_hold_partition, settings.fault_release_file) == (
-        HeldPartition(AIR, 4, release)
+    hold = tmp_path / "hold"
+    settings = AggregatorSettings(fault_hold_partition=f"{AIR}:4", fault_hold_file=hold)
+    assert HeldPartition.parse(settings.fault_hold_partition, settings.fault_hold_file) == (
+        HeldPartition(AIR, 4, hold)
     )
     unset = AggregatorSettings()
-    assert HeldPartition.parse(unset.fault_hold_partition, unset.fault_release_file) is None
+    assert HeldPartition.parse(unset.fault_hold_partition, unset.fault_hold_file) is None
     with pytest.raises(ValidationError, match="fault_hold_partition"):
         AggregatorSettings(fault_hold_partition="no-partition-number")
-    with pytest.raises(ValidationError, match="KOTA_AGG_FAULT_RELEASE_FILE"):
+    with pytest.raises(ValidationError, match="KOTA_AGG_FAULT_HOLD_FILE"):
         AggregatorSettings(fault_hold_partition=f"{AIR}:4")
