@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from kota_testing.db import air_chunks_compressed
 from kota_testing.readings import make_reading
 from prometheus_client import CollectorRegistry
 from test_rollups_late_data import RECOMPUTE, _mismatches
@@ -68,17 +69,6 @@ async def _write(conninfo: str, batches: list[Batch]) -> list[int]:
     return inserted
 
 
-def _chunk_state(conn: psycopg.Connection) -> list[bool]:
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT is_compressed FROM timescaledb_information.chunks "
-            "WHERE hypertable_name = 'air_reading' AND range_start <= %s AND range_end > %s",
-            (DAY, DAY),
-        ).fetchall()
-    ]
-
-
 def test_a_late_reading_into_a_compressed_chunk(stack, db_backend):
     if db_backend != "timescaledb":
         pytest.skip("chunk compression is TimescaleDB's; plain PostgreSQL has no such state")
@@ -98,7 +88,7 @@ def test_a_late_reading_into_a_compressed_chunk(stack, db_backend):
                 "AND range_start <= %s AND range_end > %s",
                 (DAY, DAY),
             )
-            assert _chunk_state(owner) == [True]
+            assert air_chunks_compressed(owner, DAY) == [True]
             owner.execute("DELETE FROM indicator_dirty WHERE city = %s", (CITY,))
         # late: a new reading in a rolled-up minute, one in a new minute, one replayed
         late = _batch(sensor, [(0, 40), (7, 5), (1, 10)], 20)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from kota_testing.db import air_chunks_compressed
 from prometheus_client import CollectorRegistry
 from psycopg.conninfo import make_conninfo
 
@@ -84,18 +85,6 @@ def _job(conn: psycopg.Connection, proc: str, table: str) -> int:
     return int(row[0])
 
 
-def _chunks(conn: psycopg.Connection, at: datetime) -> list[bool]:
-    """``is_compressed`` of the air_reading chunks holding ``at``."""
-    return [
-        bool(row[0])
-        for row in conn.execute(
-            "SELECT is_compressed FROM timescaledb_information.chunks "
-            "WHERE hypertable_name = 'air_reading' AND range_start <= %s AND range_end > %s",
-            (at, at),
-        ).fetchall()
-    ]
-
-
 def test_compression_and_retention_policies_run_on_their_own_schedule(stack, timescaledb):
     now = datetime.now(UTC)
     week_old = (now - timedelta(days=10)).replace(hour=3, minute=0, second=0, microsecond=0)
@@ -112,9 +101,11 @@ def test_compression_and_retention_policies_run_on_their_own_schedule(stack, tim
                     (ts, msg_id),
                 )
             _wait_for_a_run(conn, _job(conn, "policy_compression", "air_reading"))
-            assert _chunks(conn, week_old) == [True]  # older than 7 days: compressed
+            assert air_chunks_compressed(conn, week_old) == [True]  # older than 7 days: compressed
             _wait_for_a_run(conn, _job(conn, "policy_retention", "air_reading"))
-            assert _chunks(conn, expired) == []  # older than the retention days: dropped
+            assert (
+                air_chunks_compressed(conn, expired) == []
+            )  # older than the retention days: dropped
             kept = conn.execute(
                 "SELECT msg_id FROM air_reading WHERE msg_id LIKE %s", (f"policy-{tag}-%",)
             ).fetchall()
@@ -156,7 +147,7 @@ def test_the_aggregators_maintenance_compresses_and_drops_old_chunks(stack, db_b
         assert kept == [(f"upkeep-{tag}-old",)]
         if db_backend == "timescaledb":
             assert compressed >= 1  # the scheduler's compression job was held (below)
-            assert _chunks(conn, week_old) == [True]
+            assert air_chunks_compressed(conn, week_old) == [True]
             scheduler = {
                 row[0]: row[1]
                 for row in conn.execute(

@@ -11,6 +11,18 @@ RAW = ("air_reading", "traffic_reading", "waste_reading")
 ROLLUPS = tuple(f"{d}_rollup_{g}" for d in ("air", "traffic", "waste") for g in ("1m", "1h", "1d"))
 
 
+def air_chunks_compressed(conn: psycopg.Connection, at: object) -> list[bool]:
+    """TimescaleDB: ``is_compressed`` of the air_reading chunks holding ``at`` ([]: none)."""
+    return [
+        bool(row[0])
+        for row in conn.execute(
+            "SELECT is_compressed FROM timescaledb_information.chunks "
+            "WHERE hypertable_name = 'air_reading' AND range_start <= %s AND range_end > %s",
+            (at, at),
+        ).fetchall()
+    ]
+
+
 def count(conninfo: str, table: str, sensor_like: str) -> int:
     with psycopg.connect(conninfo) as conn:
         q = sql.SQL("SELECT count(*) FROM {} WHERE sensor_id LIKE %s").format(sql.Identifier(table))
