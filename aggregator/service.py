@@ -20,7 +20,7 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
-from aggregator.alerts.publisher import AlertPublisher
+from aggregator.alerts.publisher import AlertPublisher, Webhook
 from aggregator.alerts.rules import load_rules
 from aggregator.batch import Batch, split
 from aggregator.indicators.job import IndicatorJob
@@ -65,13 +65,21 @@ class AggregatorService:
         )
         self._store = Store(settings.db.conninfo(), timedelta(seconds=settings.allowed_lateness_s))
         rules = load_rules(settings.alert_rules)
+        webhook = None
+        if settings.alert_webhook_url and settings.alert_webhook_secret:
+            webhook = Webhook(
+                settings.alert_webhook_url,
+                settings.alert_webhook_secret.get_secret_value(),
+                timedelta(seconds=settings.alert_webhook_retry_s),
+            )
         publisher = AlertPublisher(
             settings.kafka,
             full_name(prefix, ALERTS),
             self._store,
             self.metrics.registry,
-            settings.alert_webhook_url,
+            webhook,
             timedelta(seconds=settings.alert_live_s),
+            settings.fault_crash_before_publish,
         )
         self._indicators = IndicatorJob(
             self._store,
@@ -116,6 +124,7 @@ class AggregatorService:
                 watch(self._maintain(stop), "partitions", stop),
                 watch(self._rollups.run(stop, s.rollup_interval_s), "rollups", stop),
                 watch(self._indicators.run(stop, s.indicator_interval_s), "indicators", stop),
+                watch(self._publisher.run(stop), "alert relay", stop),
             ]
             try:
                 await self._consume(stop)

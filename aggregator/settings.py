@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from aggregator.alerts.rules import DEFAULT_RULES
@@ -51,6 +51,11 @@ class AggregatorSettings(BaseSettings):
     # webhook that receives every alert event as JSON.
     alert_rules: Path = DEFAULT_RULES
     alert_webhook_url: str | None = None
+    # Its shared secret (HMAC-SHA256 signatures, aggregator/alerts/signing.py): required
+    # with a webhook, so a receiver can tell our events from anyone's.
+    alert_webhook_secret: SecretStr | None = None
+    # How long a delivery is retried (capped backoff) before it is marked failed.
+    alert_webhook_retry_s: int = Field(86_400, ge=1)
     # Alert events about episodes older than this are historical: recorded, not notified
     # (a backfill's past); 7 days = ingest's late limit (KOTA_INGEST_MAX_AGE_S).
     alert_live_s: int = Field(7 * 86_400, ge=60)
@@ -58,6 +63,8 @@ class AggregatorSettings(BaseSettings):
     # Fault injection for tests: exit after this many batches are committed to the
     # database but before their offsets are (0 = never).
     fault_crash_after_batches: int = Field(0, ge=0)
+    # Exit right after an alert change commits, before its event is delivered.
+    fault_crash_before_publish: bool = False
     # Keep one partition of a reading topic paused ("<topic>:<partition>", the full topic
     # name) while fault_hold_file exists: a lagging partition, on demand.
     fault_hold_partition: str = Field("", pattern=r"^$|^[A-Za-z0-9._-]+:[0-9]+$")
@@ -70,6 +77,17 @@ class AggregatorSettings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_are_real(self) -> AggregatorSettings:
         refuse_placeholder("KOTA_DB_PASSWORD", self.db.password)
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> AggregatorSettings:
+        if self.alert_webhook_url and not self.alert_webhook_secret:
+            raise ValueError(
+                "KOTA_AGG_ALERT_WEBHOOK_URL needs KOTA_AGG_ALERT_WEBHOOK_SECRET (the shared "
+                "secret its events are signed with)"
+            )
+        if self.alert_webhook_secret:
+            refuse_placeholder("KOTA_AGG_ALERT_WEBHOOK_SECRET", self.alert_webhook_secret)
         return self
 
     @model_validator(mode="after")

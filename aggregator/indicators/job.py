@@ -9,7 +9,8 @@ job queues them in ``indicator_dirty``), newest windows first. Revisions never h
 a live window: a flood of late readings (after an outage, a gateway's backlog) delays
 its own recomputation, not what the operations centre is watching.
 Each window's rows replace its earlier rows, the alert rules are re-evaluated over the
-series, and the alert events are published after the transaction commits.
+series, and the alert events are written to the outbox in the same transaction (the
+relay, ``alerts/publisher.py``, delivers them once it has committed).
 A cycle runs at the configured interval, or at once when the rollup job reports new
 data that closes a window (so a final window is visible within seconds of its
 watermark passing; the time is measured in ``kota_agg_indicator_freshness_seconds``,
@@ -330,6 +331,8 @@ class IndicatorJob:
             events = await engine.evaluate(
                 conn, city, self._rules, alerts_until, None, self._series
             )
+            await self._publisher.enqueue(conn, events)  # the outbox: same transaction
+        self._publisher.committed(events)
         self._alerts_until[city] = alerts_until
         self.windows.labels("final").inc(len(finals))
         self.windows.labels("provisional").inc()
@@ -338,7 +341,6 @@ class IndicatorJob:
             self._final_until[city] = progress
             self.progress.labels(city).set(progress.timestamp())
             await self._measure_freshness(sensors, finals)
-        await self._publisher.publish(events)
         return len(finals) + 1
 
     async def _inputs(
@@ -457,11 +459,12 @@ class IndicatorJob:
             events = await engine.evaluate(
                 conn, city, self._rules, self._alerts_until[city], taken[0][0], self._series
             )
+            await self._publisher.enqueue(conn, events)
+        self._publisher.committed(events)
         self.windows.labels("revised").inc(len(taken))
         now = datetime.now(UTC)
         for _, marked_at in taken:
             self.revision_delay.observe(max(0.0, (now - marked_at).total_seconds()))
-        await self._publisher.publish(events)
         return len(taken)
 
     async def _live_due(self) -> bool:

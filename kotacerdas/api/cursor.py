@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Final
 
 VERSION: Final = 1
-#: A cursor holds a handful of key values; anything longer is not one of ours.
-MAX_LENGTH: Final = 512
+#: A cursor holds a handful of key values (ids, times, names: a few hundred characters,
+#: non-ASCII names included); anything longer is not one of ours.
+MAX_LENGTH: Final = 2048
 
 Key = tuple[str | int | float | None, ...]
 
@@ -35,8 +36,12 @@ def query_digest(params: Mapping[str, object]) -> str:
 
 
 def encode(key: Key, digest: str) -> str:
-    raw = json.dumps([VERSION, digest, *key], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    # UTF-8, not \u escapes: a name in another script would otherwise grow sixfold
+    raw = json.dumps([VERSION, digest, *key], separators=(",", ":"), ensure_ascii=False)
+    token = base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+    if len(token) > MAX_LENGTH:  # never issue a cursor that decode() would refuse
+        raise ValueError(f"a cursor key of {len(raw)} characters is too long: {key!r:.80}")
+    return token
 
 
 def decode(token: str, digest: str, arity: int) -> Key:
