@@ -77,7 +77,8 @@ class MqttSource:
         self._on_broker_stat = on_broker_stat
         self._loop = asyncio.get_running_loop()
         self._client = self._make_client()
-        self._connected = asyncio.Event()
+        self._connected = asyncio.Event()  # connected and subscribed
+        self._subscribe_mid: int | None = None
         self._paused = False
         self._delivered = 0  # messages handed on (counted to know when a read brought one)
         self._held = False
@@ -168,6 +169,7 @@ class MqttSource:
             client.tls_set(ca_certs=str(self._settings.ca_file) if self._settings.ca_file else None)
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
+        client.on_subscribe = self._handle_subscribe
         client.on_message = self._handle_message
         client.on_socket_open = self._socket_open
         client.on_socket_close = self._socket_close
@@ -230,12 +232,26 @@ class MqttSource:
             # A new session: mids of messages we still hold are meaningless now; the
             # broker will not redeliver them to us, and acking them would ack others.
             self._on_session_lost()
-        client.subscribe(
+        # Ready only once the broker has granted the subscription (SUBACK, below): a
+        # message published before that, on a new session, has no subscriber and is
+        # dropped by the broker while its sender gets a PUBACK.
+        self.last_error = "waiting for the broker to grant the subscription"
+        _, self._subscribe_mid = client.subscribe(
             [
                 (self._options.subscription, SubscribeOptions(qos=1)),
                 (SYS_DROPPED_TOPIC, SubscribeOptions(qos=0)),
             ]
         )
+
+    def _handle_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        if mid != self._subscribe_mid:
+            return
+        if not reasons or reasons[0].is_failure:
+            self.last_error = f"broker refused the subscription: {reasons[0] if reasons else '?'}"
+            log.error(self.last_error, extra={"event": "mqtt_subscribe_refused"})
+            return
         self._connected.set()
         self.last_error = ""
         log.info(
