@@ -195,7 +195,7 @@ class AlertPublisher:
         async with self._store.connection() as conn, conn.transaction():
             cur = await conn.execute(
                 "SELECT event_id, place_key, body FROM alert_outbox WHERE kafka_at IS NULL "
-                "ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                "ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
                 (KAFKA_BATCH,),
             )
             rows = await cur.fetchall()
@@ -243,7 +243,7 @@ class AlertPublisher:
                 "AND o.webhook_next_at <= now() "
                 # one alert's events in order: none before an earlier one is settled
                 "AND NOT EXISTS (SELECT FROM alert_outbox e WHERE e.alert_id = o.alert_id "
-                "AND e.webhook_state = 'pending' AND e.created_at < o.created_at) "
+                "AND e.webhook_state = 'pending' AND e.seq < o.seq) "
                 "ORDER BY o.webhook_next_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
                 "RETURNING event_id, alert_id, event, body, webhook_attempts, created_at",
                 (WEBHOOK_LEASE,),

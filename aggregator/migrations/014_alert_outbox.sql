@@ -9,6 +9,9 @@
 -- recorded in alert_notification (005), where failed deliveries stay visible.
 CREATE TABLE alert_outbox (
     event_id          uuid PRIMARY KEY,
+    -- the order events were written in (created_at is the transaction's time: one
+    -- transaction's events would tie)
+    seq               bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     alert_id          bigint NOT NULL REFERENCES alert (id),
     event             text NOT NULL,
     place_key         text NOT NULL,
@@ -20,7 +23,7 @@ CREATE TABLE alert_outbox (
     webhook_next_at   timestamptz NOT NULL DEFAULT now(),
     webhook_error     text
 );
-CREATE INDEX alert_outbox_to_kafka ON alert_outbox (created_at) WHERE kafka_at IS NULL;
+CREATE INDEX alert_outbox_to_kafka ON alert_outbox (seq) WHERE kafka_at IS NULL;
 CREATE INDEX alert_outbox_to_webhook ON alert_outbox (webhook_next_at)
     WHERE webhook_state = 'pending';
 -- Settled rows are removed after 7 days by the relay (alert_notification keeps outcomes).
