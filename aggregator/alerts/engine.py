@@ -11,6 +11,7 @@ its transaction commits, so an event never announces a change that was rolled ba
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,9 +51,19 @@ class AlertEvent:
         return place_key(self.city, self.district, self.sensor_id)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()
-        } | {"place": self.place_key}
+        """The event as JSON values. JSON has no infinity: an episode seeded from an open
+        alert that closes at its first point has no value (-inf in ``lifecycle``), which
+        became ``-Infinity`` — refused by PostgreSQL's jsonb (the outbox) and by strict
+        JSON parsers (the consumers of kota.alerts.v1). A non-finite number is null."""
+        return {k: _json_value(v) for k, v in self.__dict__.items()} | {"place": self.place_key}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 async def evaluate(

@@ -203,3 +203,48 @@ def test_a_crash_between_the_alert_commit_and_its_delivery_loses_nothing(stack, 
     delivered = [json.loads(r.value)["event_id"] for r in consume_all(stack.bootstrap, [topic])]
     counts = {event_id: delivered.count(event_id) for event_id in pending}
     assert set(counts.values()) == {1}, counts  # every one, once
+
+
+def test_an_event_without_a_value_enters_the_outbox(stack):
+    """A close whose value is -inf (lifecycle: an open alert's episode that closes at its
+    first point) once failed every indicator cycle: jsonb refuses -Infinity."""
+    import asyncio
+
+    from prometheus_client import CollectorRegistry
+
+    from aggregator.alerts.engine import AlertEvent
+    from aggregator.alerts.publisher import AlertPublisher
+    from aggregator.store import Store
+    from kotacerdas.settings import KafkaSettings
+
+    opened = datetime.now(UTC) - timedelta(hours=1)
+    with psycopg.connect(stack.conninfo(), autocommit=True) as conn:
+        (alert_id,) = conn.execute(
+            "INSERT INTO alert (rule, kind, severity, city, place_key, state, opened_at, "
+            "last_seen_at, message) VALUES ('hazardous_air', 'hazardous_air', 'critical', "
+            "'ujialert', 'ujialert/pusat/uja-air-0009', 'open', %s, %s, 'x') RETURNING id",
+            (opened, opened),
+        ).fetchone()
+    event = AlertEvent(
+        "close", alert_id, "hazardous_air", "hazardous_air", "critical", "ujialert", "pusat",
+        "uja-air-0009", float("-inf"), float("-inf"), opened, opened + timedelta(minutes=5),
+        "cleared", "x",
+    )  # fmt: skip
+
+    async def enqueue() -> None:
+        store = Store(stack.conninfo(), timedelta(minutes=2))
+        await store.open()
+        try:
+            publisher = AlertPublisher(KafkaSettings(), "unused", store, CollectorRegistry())
+            async with store.connection() as conn, conn.transaction():
+                await publisher.enqueue(conn, [event])
+        finally:
+            await store.close()
+
+    asyncio.run(enqueue())
+    with psycopg.connect(stack.conninfo(), autocommit=True) as conn:
+        body = conn.execute(
+            "SELECT body FROM alert_outbox WHERE alert_id = %s", (alert_id,)
+        ).fetchone()[0]
+        assert body["value"] is None and body["peak"] is None and body["event"] == "close"
+        conn.execute("UPDATE alert_outbox SET kafka_at = now() WHERE alert_id = %s", (alert_id,))

@@ -64,3 +64,33 @@ def test_a_webhook_needs_a_real_secret(monkeypatch) -> None:
     from_env = AggregatorSettings()
     assert from_env.alert_webhook_retry_s == 90
     assert from_env.alert_webhook_secret.get_secret_value() == SECRET
+
+
+def test_an_event_without_a_value_is_strict_json() -> None:
+    """An open alert whose seeded episode closes at its first point has no value (-inf in
+    lifecycle.episodes): it must reach jsonb (the outbox) and strict parsers as null."""
+    import json
+    from datetime import UTC, datetime
+
+    from aggregator.alerts.engine import AlertEvent
+    from aggregator.alerts.lifecycle import Point, episodes
+    from aggregator.alerts.rules import Rule
+
+    opened = datetime(2026, 12, 3, 1, tzinfo=UTC)
+    rule = Rule(
+        rule="hazardous_air", kind="hazardous_air", indicator="ispu", scope="sensor",
+        severity="critical", open_at=300.000001, close_below=250, min_duration_s=0,
+        message="x",
+    )  # fmt: skip
+    point = Point(opened + timedelta(minutes=5), 80.0)
+    (closed,) = episodes([point], rule, timedelta(minutes=5), open_since=opened)
+    assert closed.peak == float("-inf")  # nothing seen while it was open
+    event = AlertEvent(
+        "close", 7, "hazardous_air", "hazardous_air", "critical", "uji", "pusat", "uji-air-1",
+        closed.last_value, closed.peak, opened, closed.closed_at, "cleared", "x",
+    )  # fmt: skip
+    body = event.as_json()
+    assert body["value"] is None and body["peak"] is None
+    assert (
+        json.loads(json.dumps(body, allow_nan=False))["closed_at"] == closed.closed_at.isoformat()
+    )
