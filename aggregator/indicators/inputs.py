@@ -68,11 +68,14 @@ async def newest_per_city(conn: AsyncConnection) -> dict[str, datetime]:
     visible in every domain (``progress.city_progress``)."""
     # One statement, one snapshot: the rollup job deletes a domain's dirty minutes in the
     # transaction that commits their rollups, so each minute is seen on exactly one side.
+    # In flight: a dirty minute newer than its own sensor's committed progress (older
+    # ones are late data, revised later; they must not hold the live clock).
     cur = await conn.execute(
         "SELECT s.city, s.domain, max(st.last_ts), NULL::timestamptz FROM sensor_state st "
         "JOIN sensor s USING (sensor_id) GROUP BY 1, 2 "
-        "UNION ALL SELECT s.city, d.domain, NULL, max(d.bucket) FROM rollup_dirty d "
-        "JOIN sensor s USING (sensor_id) GROUP BY 1, 2"
+        "UNION ALL SELECT s.city, d.domain, NULL, min(d.bucket) FROM rollup_dirty d "
+        "JOIN sensor s USING (sensor_id) LEFT JOIN sensor_state st USING (sensor_id) "
+        "WHERE st.last_ts IS NULL OR d.bucket > st.last_ts GROUP BY 1, 2"
     )
     seen: dict[str, dict[str, datetime]] = defaultdict(dict)
     pending: dict[str, dict[str, datetime]] = defaultdict(dict)

@@ -21,23 +21,27 @@ _BUCKET = timedelta(minutes=1)
 
 
 def city_progress(seen: Mapping[str, datetime], pending: Mapping[str, datetime]) -> datetime | None:
-    """The newest 1-minute bucket up to which every domain of one city is visible.
+    """The newest 1-minute bucket up to which every domain of one city is complete.
 
     ``seen``: per domain, the newest bucket whose rollups are committed (``sensor_state``);
-    ``pending``: per domain, the newest bucket the rollup job has yet to commit
-    (``rollup_dirty``), read in the same snapshot. A domain with pending minutes newer
-    than it shows is in flight and holds the city back to what it shows (None: nothing
-    of it visible yet, so wait). A domain with nothing newer pending holds nothing back:
-    its quiet sensors are quiet, not late, and a dark domain cannot stop the city."""
+    ``pending``: per domain, the *earliest in-flight* bucket, a dirty minute of a sensor
+    newer than that sensor's own committed progress (``rollup_dirty``), read in the same
+    snapshot. A domain with a minute in flight is complete only before it, and never
+    beyond what it shows: a sensor whose newest minutes are still being rolled up must
+    not look silent because other sensors of its domain are ahead (a Kafka partition
+    that was held back delivers exactly that). Minutes older than their sensor's own
+    progress are late data: revisions, not in flight, so they hold nothing back. A
+    domain with nothing in flight holds nothing back either: its quiet sensors are quiet,
+    not late, and a dark domain cannot stop the city. A domain in flight before anything
+    of it was shown: None (wait)."""
     if not seen:
         return None
     newest = max(seen.values())
-    for domain, bucket in pending.items():
+    for domain, earliest in pending.items():
         shown = seen.get(domain)
         if shown is None:
             return None
-        if bucket > shown:
-            newest = min(newest, shown)
+        newest = min(newest, shown, earliest - _BUCKET)
     return newest
 
 
