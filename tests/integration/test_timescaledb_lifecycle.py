@@ -22,7 +22,6 @@ import psycopg
 import pytest
 from kota_testing.db import air_chunks_compressed
 from prometheus_client import CollectorRegistry
-from psycopg.conninfo import make_conninfo
 
 from aggregator import migrate
 from aggregator.batch import retention_horizon
@@ -188,41 +187,23 @@ async def _maintenance(writer: str) -> tuple[int, int, list[tuple[int, str, str,
 # --- migration 009 on a database whose continuous aggregates hold data -----------------
 
 
-def _conninfo(stack, role: str, dbname: str) -> str:
-    if role == "postgres":
-        assert stack.local is not None
-        password = stack.local.pg.superuser_password.read_text().strip()
-        prefix = "KOTA_OWNER_DB_"
-    else:
-        prefix = {"kota_owner": "KOTA_OWNER_DB_", "kota_writer": "KOTA_DB_"}[role]
-        password = stack.env[f"{prefix}PASSWORD"]
-    return make_conninfo(
-        host=stack.env[f"{prefix}HOST"],
-        port=stack.env[f"{prefix}PORT"],
-        dbname=dbname,
-        user=role,
-        password=password,
-        sslmode="disable",
-    )
-
-
 @pytest.fixture
 def upgrade_db(stack, timescaledb) -> Iterator[dict[str, str]]:
     """An empty database with TimescaleDB, set up as deploy/postgres/bootstrap.sql sets up
     ``kota``; dropped afterwards."""
-    admin = _conninfo(stack, "postgres", "postgres")
+    admin = stack.conninfo("superuser", "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {UPGRADE_DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {UPGRADE_DB} OWNER kota_owner TEMPLATE template0")
-    with psycopg.connect(_conninfo(stack, "postgres", UPGRADE_DB), autocommit=True) as conn:
+    with psycopg.connect(stack.conninfo("superuser", UPGRADE_DB), autocommit=True) as conn:
         conn.execute(f"REVOKE ALL ON DATABASE {UPGRADE_DB} FROM PUBLIC")
         conn.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {UPGRADE_DB} TO kota_writer")
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         conn.execute("CREATE EXTENSION timescaledb")
     try:
         yield {
-            "owner": _conninfo(stack, "kota_owner", UPGRADE_DB),
-            "writer": _conninfo(stack, "kota_writer", UPGRADE_DB),
+            "owner": stack.conninfo("owner", UPGRADE_DB),
+            "writer": stack.conninfo("writer", UPGRADE_DB),
         }
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

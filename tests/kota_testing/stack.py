@@ -41,19 +41,27 @@ class TestStack:
         assert self.local is not None
         self.local.up(install=False)
 
-    def conninfo(self, role: str = "writer") -> str:
+    def conninfo(self, role: str = "writer", dbname: str = "kota") -> str:
+        """``role``: writer, reader, owner, or superuser (the cluster's ``postgres``, for
+        tests that create databases; only a stack this session started knows it)."""
         from psycopg.conninfo import make_conninfo
 
-        prefix = {"writer": "KOTA_DB_", "reader": "KOTA_READER_DB_", "owner": "KOTA_OWNER_DB_"}[
-            role
-        ]
-        user = {"writer": "kota_writer", "reader": "kota_reader", "owner": "kota_owner"}[role]
+        if role == "superuser":
+            assert self.local is not None
+            user, prefix = "postgres", "KOTA_OWNER_DB_"
+            password = self.local.pg.superuser_password.read_text().strip()
+        else:
+            prefix = {"writer": "KOTA_DB_", "reader": "KOTA_READER_DB_", "owner": "KOTA_OWNER_DB_"}[
+                role
+            ]
+            user = {"writer": "kota_writer", "reader": "kota_reader", "owner": "kota_owner"}[role]
+            password = self.env[f"{prefix}PASSWORD"]
         return make_conninfo(
             host=self.env[f"{prefix}HOST"],
             port=self.env[f"{prefix}PORT"],
-            dbname="kota",
+            dbname=dbname,
             user=user,
-            password=self.env[f"{prefix}PASSWORD"],
+            password=password,
             sslmode="disable",
         )
 
